@@ -1,0 +1,5 @@
+import type { ModuleDefinition } from '../src/app/module-definition.js';
+import { userModule } from './user/index.js';
+
+/** Every business module, in start-up order. The only file that knows them all. */
+export const allModules: readonly ModuleDefinition[] = [userModule];

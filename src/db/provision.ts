@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { databaseName, withDatabase } from './database-url.js';
+import type { SchemaOwner } from './module-role.js';
+
+const DUPLICATE_DATABASE = '42P04';
+const DUPLICATE_OBJECT = '42710';
+const UNIQUE_VIOLATION = '23505';
+
+function hasCode(error: unknown, ...codes: string[]): boolean {
+  return typeof error === 'object' && error !== null && codes.includes((error as { code?: string }).code ?? '');
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'commerce-provision' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates the database named in `adminUrl` when it is missing. Safe to run concurrently.
+ * @example await ensureDatabase('postgres://postgres@127.0.0.1:5432/commerce') // → true when created
+ */
+export async function ensureDatabase(adminUrl: string): Promise<boolean> {
+  const name = databaseName(adminUrl);
+  return withClient(withDatabase(adminUrl, 'postgres'), async (client) => {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      if (hasCode(error, DUPLICATE_DATABASE, UNIQUE_VIOLATION)) return false;
+      throw error;
+    }
+  });
+}
+
+/**
+ * Gives each owner its login role and a schema it owns, and nobody else any right on it.
+ * Roles are cluster-wide, so creation tolerates a concurrent creator.
+ */
+export async function ensureSchemaOwners(adminUrl: string, owners: readonly SchemaOwner[]): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    // Module roles must not be able to park tables in `public` either (the default before PostgreSQL 15).
+    await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    for (const owner of owners) {
+      const role = pg.escapeIdentifier(owner.role);
+      const password = pg.escapeLiteral(owner.password);
+      try {
+        await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${password}`);
+      } catch (error) {
+        if (!hasCode(error, DUPLICATE_OBJECT, UNIQUE_VIOLATION)) throw error;
+        await client.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${password}`);
+      }
+      const schema = pg.escapeIdentifier(owner.schema);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);
+      await client.query(`ALTER SCHEMA ${schema} OWNER TO ${role}`);
+      await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+    }
+  });
+}
+
+/** Clones a migrated database; the fast path for giving each test file its own. */
+export async function cloneDatabase(adminUrl: string, template: string, name: string): Promise<void> {
+  await withClient(withDatabase(adminUrl, 'postgres'), async (client) => {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+  });
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await withClient(withDatabase(adminUrl, 'postgres'), async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  });
+}

@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import { inject } from 'vitest';
+import { closeServer } from '../app/graceful-shutdown.js';
+import type { ModuleDefinition } from '../app/module-definition.js';
+import { createPlatform, listen, type Platform } from '../app/platform.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { withDatabase } from '../db/database-url.js';
+import { cloneDatabase, dropDatabase } from '../db/provision.js';
+import { createLogger } from '../observability/logger.js';
+import { HttpClient } from './http-client.js';
+import { deleteRedisKeys } from './redis-keys.js';
+import { testDatabaseName } from './test-database.js';
+
+export interface TestPlatform {
+  config: Config;
+  platform: Platform;
+  server: Server;
+  http: HttpClient;
+  /** superuser URL of this file's own database, for assertions below the API */
+  adminDatabaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Hosts `modules` in-process on a random port, on a private clone of the migrated
+ * template database and a private Redis key prefix, so test files can run in parallel.
+ * @example const t = await startTestPlatform(allModules); afterAll(() => t.close())
+ */
+export async function startTestPlatform(modules: readonly ModuleDefinition[], env: Record<string, string> = {}): Promise<TestPlatform> {
+  const serverUrl = inject('adminDatabaseUrl');
+  const database = testDatabaseName(inject('testRunPid'), 'db');
+  await cloneDatabase(serverUrl, inject('templateDatabase'), database);
+  const redisPrefix = `test-${database}`;
+  const config = loadConfig({
+    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: withDatabase(serverUrl, database), REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: redisPrefix,
+    ...env,
+  });
+  const log = createLogger({ level: config.LOG_LEVEL, pretty: false });
+  const platform = createPlatform({ config, log, modules });
+  const server = await listen(platform.app, 0, '127.0.0.1');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    config, platform, server,
+    http: new HttpClient(`http://127.0.0.1:${port}`),
+    adminDatabaseUrl: config.DATABASE_URL,
+    async close() {
+      await closeServer(server, 1_000);
+      await deleteRedisKeys(platform.redis, `${redisPrefix}*`).catch(() => undefined);
+      await platform.close();
+      await dropDatabase(serverUrl, database);
+    },
+  };
+}
