@@ -12,6 +12,8 @@ import { UserDirectory } from './user-directory.js';
 import { userRoutes } from './http.js';
 
 export * from './contract.js';
+/** the demo account `npm run dev` seeds and announces */
+export { DEMO_CUSTOMER } from './seed.js';
 
 /** Accounts, sign-in and profiles. Owns schema `users`. */
 export const userModule = defineModule({

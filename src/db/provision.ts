@@ -60,6 +60,8 @@ export async function ensureSchemaOwners(adminUrl: string, owners: readonly Sche
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);
       await client.query(`ALTER SCHEMA ${schema} OWNER TO ${role}`);
       await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+      // Any session of the role (psql, a migration tool) resolves bare table names in its own schema.
+      await client.query(`ALTER ROLE ${role} SET search_path = ${schema}`);
     }
   });
 }
