@@ -1,5 +1,6 @@
 import type { ModuleDefinition } from '../src/app/module-definition.js';
+import { notificationModule } from './notification/index.js';
 import { userModule } from './user/index.js';
 
 /** Every business module, in start-up order. The only file that knows them all. */
-export const allModules: readonly ModuleDefinition[] = [userModule];
+export const allModules: readonly ModuleDefinition[] = [userModule, notificationModule];

@@ -26,7 +26,7 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['aggregate_id']);
     table.index(['correlation_id']);
   });
-  await knex.raw('CREATE INDEX outbox_pending_idx ON outbox (next_attempt_at, position) WHERE published_at IS NULL');
+  await knex.raw('CREATE INDEX outbox_pending_idx ON outbox (position) WHERE published_at IS NULL');
   await knex.raw('CREATE INDEX outbox_published_idx ON outbox (published_at) WHERE published_at IS NOT NULL');
 }
 

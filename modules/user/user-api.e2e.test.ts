@@ -30,7 +30,7 @@ function expectProblem(res: { status: number; headers: Headers; body: Record<str
 }
 
 beforeAll(async () => {
-  t = await startTestPlatform(allModules, { LOGIN_MAX_ATTEMPTS: '5', LOGIN_WINDOW_SECONDS: '60' });
+  t = await startTestPlatform(allModules, { env: { LOGIN_MAX_ATTEMPTS: '5', LOGIN_WINDOW_SECONDS: '60' } });
   db = new pg.Pool({ connectionString: t.adminDatabaseUrl, max: 2 });
 });
 

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config/config.js';
 import type { EventDefinition } from '../events/envelope.js';
 import type { OutboxWriter } from '../events/outbox-writer.js';
+import type { EventSubscription } from '../events/subscription.js';
 import type { Guards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokens } from '../security/access-tokens.js';
@@ -44,6 +45,8 @@ export interface ModuleDefinition {
   routePrefixes: readonly string[];
   /** events it publishes, with their runtime schemas */
   publishes: readonly EventDefinition[];
+  /** events it consumes: each handler runs once per event, in the module's transaction */
+  subscriptions?: readonly EventSubscription[];
   /** registers the module's private services in its own container */
   register(container: ModuleContainer): void;
   /** maps HTTP to the module's services; handlers resolve from `ctx.state.scope` */

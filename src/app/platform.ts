@@ -4,7 +4,9 @@ import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
 import type { Config } from '../config/config.js';
+import { withCredentials } from '../db/database-url.js';
 import { moduleDatabase } from '../db/module-database.js';
+import { EventPipeline } from '../events/event-pipeline.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
@@ -15,20 +17,28 @@ import { PLATFORM_SCHEMA, schemaPlan } from './schema-plan.js';
 
 export interface Platform {
   app: Koa;
+  events: EventPipeline;
   modules: readonly HostedModule[];
   /** the kernel's own connection (platform schema) */
   platformDb: Knex;
   redis: Redis;
   seed(options: SeedOptions): Promise<void>;
-  /** releases connections; the HTTP server is the caller's */
+  /** starts background work: outbox relays, event consumers, re-drives */
+  start(): Promise<void>;
+  /** stops background work and releases connections; the HTTP server is the caller's */
   close(): Promise<void>;
 }
 
 export interface PlatformParts {
   config: Config;
   log: Logger;
+  /** the modules this process hosts */
   modules: readonly ModuleDefinition[];
+  /** every module of the system (default: the hosted ones), so events reach consumers hosted elsewhere */
+  catalog?: readonly ModuleDefinition[];
   clock?: () => Date;
+  /** test seam of the outbox relay, see OutboxRelay */
+  afterEnqueue?: (events: number) => Promise<void>;
 }
 
 type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | 'guards' | 'clock'>;
@@ -80,6 +90,19 @@ export function createPlatform(parts: PlatformParts): Platform {
   const platformDb = databases.get(PLATFORM_SCHEMA)!;
   const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!));
 
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  queueRedis.on('error', () => undefined);
+  const platformOwner = schemaPlan(config, []).find((entry) => entry.schema === PLATFORM_SCHEMA)!.owner;
+  const events = new EventPipeline({
+    config, log, redis: queueRedis, catalog: parts.catalog ?? parts.modules,
+    listenUrl: withCredentials(config.DATABASE_URL, platformOwner.role, platformOwner.password),
+    hosted: modules.map(({ definition, container }) => ({
+      name: definition.name, schema: definition.schema, db: container.cradle.db, subscriptions: definition.subscriptions ?? [],
+      resolve: <T>(name: string) => container.resolve<T>(name),
+    })),
+    ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
+  });
+
   const app = buildHttpApp({
     config, log, guards, modules,
     readiness: {
@@ -89,11 +112,14 @@ export function createPlatform(parts: PlatformParts): Platform {
   });
 
   return {
-    app, modules, platformDb, redis,
+    app, events, modules, platformDb, redis,
     async seed(options) {
       for (const hosted of modules) await hosted.definition.seed?.(hosted.container, options);
     },
+    start: () => events.start(),
     async close() {
+      await events.stop();
+      queueRedis.disconnect();
       for (const hosted of modules) await hosted.container.dispose();
       await Promise.all([...databases.values()].map((db) => db.destroy()));
       redis.disconnect();

@@ -30,6 +30,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   await prepareDatabase(config, options.modules, log);
   const platform = createPlatform({ config, log, modules: options.modules });
   await platform.seed({ demoData: options.demoData });
+  await platform.start();
   const server = await listen(platform.app, config.PORT, config.HOST);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Cross-cutting facts about why and on whose behalf an event happened. */
 export interface EventMetadata {
@@ -40,3 +40,20 @@ export function defineEvent<TType extends string, TSchema extends z.ZodType>(
 }
 
 export type EventData<E extends EventDefinition> = z.output<E['schema']>;
+
+/** Runtime shape of an envelope arriving from the bus; data is checked by the consumer's own event schema. */
+export const EnvelopeSchema = z.object({
+  eventId: z.uuid(),
+  eventType: z.string().min(1),
+  eventVersion: z.number().int().positive(),
+  aggregateId: z.string().min(1),
+  aggregateVersion: z.number().int().nonnegative(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z.unknown(),
+  metadata: z.object({
+    correlationId: z.string().min(1),
+    causationId: z.string().optional(),
+    traceparent: z.string().optional(),
+    actorId: z.string().optional(),
+  }),
+});

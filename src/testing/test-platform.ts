@@ -21,12 +21,21 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
+export interface TestPlatformOptions {
+  env?: Record<string, string>;
+  /** every module of the system when only some are hosted here */
+  catalog?: readonly ModuleDefinition[];
+  /** start relays and consumers (default true) */
+  startEvents?: boolean;
+  afterEnqueue?: (events: number) => Promise<void>;
+}
+
 /**
  * Hosts `modules` in-process on a random port, on a private clone of the migrated
  * template database and a private Redis key prefix, so test files can run in parallel.
  * @example const t = await startTestPlatform(allModules); afterAll(() => t.close())
  */
-export async function startTestPlatform(modules: readonly ModuleDefinition[], env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(modules: readonly ModuleDefinition[], options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const serverUrl = inject('adminDatabaseUrl');
   const database = testDatabaseName(inject('testRunPid'), 'db');
   await cloneDatabase(serverUrl, inject('templateDatabase'), database);
@@ -34,10 +43,16 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], en
   const config = loadConfig({
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: withDatabase(serverUrl, database), REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: redisPrefix,
-    ...env,
+    // Fast re-drives and polling keep asynchronous tests short.
+    RELAY_POLL_MS: '100', DEAD_LETTER_SCAN_MS: '200', DEAD_LETTER_REDRIVE_DELAY_MS: '200', EVENT_BACKOFF_MS: '20',
+    ...options.env,
   });
   const log = createLogger({ level: config.LOG_LEVEL, pretty: false });
-  const platform = createPlatform({ config, log, modules });
+  const platform = createPlatform({
+    config, log, modules, ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.afterEnqueue ? { afterEnqueue: options.afterEnqueue } : {}),
+  });
+  if (options.startEvents ?? true) await platform.start();
   const server = await listen(platform.app, 0, '127.0.0.1');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

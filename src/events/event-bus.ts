@@ -1,0 +1,87 @@
+import { Job, Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import type { EventEnvelope } from './envelope.js';
+import { consumerQueueName, type EventRouting } from './event-routing.js';
+
+export interface DeliveryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+export interface EventBusSettings {
+  connection: Redis;
+  /** BullMQ key prefix; one per deployment (and per test file) */
+  prefix: string;
+  delivery: DeliveryPolicy;
+  log: Logger;
+}
+
+/**
+ * BullMQ queues, one per consuming module. The job id is the event id, so publishing
+ * the same event again while its job exists adds nothing, and a consumer that sees it
+ * anyway skips it through its inbox.
+ */
+export class EventBus {
+  private readonly queues = new Map<string, Queue>();
+  private readonly jobOptions: JobsOptions;
+
+  constructor(private readonly routing: EventRouting, private readonly settings: EventBusSettings) {
+    this.jobOptions = {
+      attempts: settings.delivery.attempts,
+      backoff: { type: 'exponential', delay: settings.delivery.backoffMs },
+      removeOnComplete: { age: 3_600, count: 5_000 },
+      // Exhausted jobs are the dead-letter set: kept until replayed or resolved.
+      removeOnFail: false,
+    };
+  }
+
+  queueFor(moduleName: string): Queue {
+    let queue = this.queues.get(moduleName);
+    if (!queue) {
+      queue = new Queue(consumerQueueName(moduleName), { connection: this.settings.connection, prefix: this.settings.prefix });
+      queue.on('error', (error) => this.settings.log.warn({ err: error.message, queue: queue?.name }, 'queue error'));
+      this.queues.set(moduleName, queue);
+    }
+    return queue;
+  }
+
+  /** Every queue any known module consumes from, for the board and operators. */
+  allQueues(): Queue[] {
+    return this.routing.allConsumers().map((name) => this.queueFor(name));
+  }
+
+  get ready(): boolean {
+    return this.settings.connection.status === 'ready';
+  }
+
+  /** Fans a batch out with one addBulk per consuming queue. */
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
+    const byConsumer = new Map<string, EventEnvelope[]>();
+    for (const event of events) {
+      for (const consumer of this.routing.consumersOf(event.eventType)) {
+        byConsumer.set(consumer, [...(byConsumer.get(consumer) ?? []), event]);
+      }
+    }
+    await Promise.all([...byConsumer].map(([consumer, batch]) =>
+      this.queueFor(consumer).addBulk(batch.map((event) => ({ name: event.eventType, data: event, opts: { ...this.jobOptions, jobId: event.eventId } })))));
+  }
+
+  /**
+   * Delivers an event to one consumer again: its failed job is retried with a fresh
+   * attempt budget, or re-added when the job is gone. Safe to repeat.
+   */
+  async redeliver(moduleName: string, event: EventEnvelope): Promise<void> {
+    const queue = this.queueFor(moduleName);
+    const job = await Job.fromId(queue, event.eventId);
+    if (job && (await job.isFailed())) {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } else if (!job) {
+      await queue.add(event.eventType, event, { ...this.jobOptions, jobId: event.eventId });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

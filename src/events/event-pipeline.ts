@@ -1,0 +1,151 @@
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import { DeadLetters, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
+import { EventBus } from './event-bus.js';
+import { EventConsumer } from './event-consumer.js';
+import { EventRouting, type RoutedModule } from './event-routing.js';
+import { findDeliveries, findEvents, type TracedDelivery, type TracedEvent } from './event-trace.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { OutboxWakeups } from './outbox-wakeups.js';
+import { PipelineStats } from './pipeline-stats.js';
+import type { EventSubscription } from './subscription.js';
+
+/** A module hosted by this process, as the event pipeline sees it. */
+export interface PipelineModule {
+  name: string;
+  schema: string;
+  db: Knex;
+  subscriptions: readonly EventSubscription[];
+  resolve<T>(name: string): T;
+}
+
+export interface PipelineParts {
+  config: Config;
+  log: Logger;
+  /** every module of the system, for routing: consumers may live in another process */
+  catalog: readonly RoutedModule[];
+  hosted: readonly PipelineModule[];
+  /** connection for the queues (the relays' side) */
+  redis: Redis;
+  /** URL for the LISTEN connection (any role of the database) */
+  listenUrl: string;
+  afterEnqueue?: (events: number) => Promise<void>;
+}
+
+/**
+ * Everything that moves events for the hosted modules: a relay per outbox, a worker per
+ * consuming module, their dead letters and re-drives, and the operator's queries.
+ */
+export class EventPipeline {
+  readonly stats = new PipelineStats();
+  readonly bus: EventBus;
+  readonly relays: OutboxRelay[];
+  private readonly relaysBySchema = new Map<string, OutboxRelay>();
+  private readonly consumers: EventConsumer[] = [];
+  private readonly deadLetters = new Map<string, DeadLetters>();
+  private readonly wakeups: OutboxWakeups;
+  private redriveTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(private readonly parts: PipelineParts) {
+    const { config, log } = parts;
+    const routing = new EventRouting(parts.catalog);
+    this.bus = new EventBus(routing, {
+      connection: parts.redis, prefix: `${config.REDIS_PREFIX}:bull`, log,
+      delivery: { attempts: config.EVENT_ATTEMPTS, backoffMs: config.EVENT_BACKOFF_MS },
+    });
+    this.relays = parts.hosted.map((module) => {
+      const relay = new OutboxRelay({
+        module: module.name, schema: module.schema, db: module.db, bus: this.bus, stats: this.stats,
+        log: log.child({ module: module.name, component: 'outbox-relay' }),
+        settings: {
+          batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_MS, leaseMs: config.RELAY_LEASE_MS,
+          publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, pruneIntervalMs: 60_000,
+        },
+        ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
+      });
+      this.relaysBySchema.set(module.schema, relay);
+      return relay;
+    });
+    for (const module of parts.hosted.filter((m) => m.subscriptions.length > 0)) {
+      const moduleLog = log.child({ module: module.name, component: 'event-consumer' });
+      const deadLetters = new DeadLetters({
+        module: module.name, schema: module.schema, db: module.db, bus: this.bus, stats: this.stats, log: moduleLog,
+        policy: { maxRedrives: config.DEAD_LETTER_REDRIVES, delayMs: config.DEAD_LETTER_REDRIVE_DELAY_MS },
+      });
+      this.deadLetters.set(module.name, deadLetters);
+      this.consumers.push(new EventConsumer({
+        module: module.name, schema: module.schema, db: module.db, subscriptions: module.subscriptions, resolve: module.resolve,
+        redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY,
+        deadLetters, stats: this.stats, log: moduleLog,
+      }));
+    }
+    this.wakeups = new OutboxWakeups(parts.listenUrl, (schema) => this.relaysBySchema.get(schema)?.wake(), log);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.wakeups.start();
+    for (const consumer of this.consumers) consumer.start();
+    for (const relay of this.relays) relay.start();
+    this.scheduleRedrive();
+  }
+
+  /** Stops taking new work and waits for what is in hand: relays finish their batch, workers their jobs. */
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.redriveTimer);
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await this.wakeups.stop();
+    await this.bus.close();
+  }
+
+  /** Events not yet enqueued, per hosted module: the backlog an operator (and a metric) watches. */
+  async backlog(): Promise<Record<string, number>> {
+    const counts = await Promise.all(this.parts.hosted.map(async (module) => {
+      const { rows } = await module.db.raw(`SELECT count(*)::int AS n FROM "${module.schema}".outbox WHERE published_at IS NULL`);
+      return [module.name, (rows[0] as { n: number }).n] as const;
+    }));
+    return Object.fromEntries(counts);
+  }
+
+  async listDeadLetters(filter: { module?: string; status?: DeadLetterStatus; limit: number }): Promise<DeadLetter[]> {
+    const stores = [...this.deadLetters].filter(([module]) => !filter.module || module === filter.module);
+    const lists = await Promise.all(stores.map(([, store]) => store.list(filter)));
+    return lists.flat().sort((a, b) => b.failedAt.localeCompare(a.failedAt)).slice(0, filter.limit);
+  }
+
+  async replayDeadLetters(filter: { module?: string; eventIds?: readonly string[] }): Promise<{ module: string; eventIds: string[] }[]> {
+    const stores = [...this.deadLetters].filter(([module]) => !filter.module || module === filter.module);
+    return Promise.all(stores.map(async ([module, store]) => ({ module, eventIds: await store.replay(filter.eventIds) })));
+  }
+
+  /** Every event, delivery and dead letter a business key (order id, user id, correlation id …) touches. */
+  async trace(key: string): Promise<{ events: TracedEvent[]; deliveries: TracedDelivery[]; deadLetters: DeadLetter[] }> {
+    const events = (await Promise.all(this.parts.hosted.map((m) => findEvents(m.db, m.name, m.schema, key)))).flat();
+    const eventIds = events.map((event) => event.eventId);
+    const deliveries = (await Promise.all(this.parts.hosted.map((m) => findDeliveries(m.db, m.name, m.schema, key, eventIds)))).flat();
+    const deadLetters = (await Promise.all([...this.deadLetters.values()].map((store) => store.findByKey(key)))).flat();
+    return { events: events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)), deliveries, deadLetters };
+  }
+
+  /** One pass of automatic re-drives and settlement; also run on a timer. */
+  async redriveOnce(): Promise<void> {
+    for (const store of this.deadLetters.values()) {
+      await store.settleRedriven();
+      await store.redriveDue();
+    }
+  }
+
+  private scheduleRedrive(): void {
+    this.redriveTimer = setTimeout(() => {
+      this.redriveOnce()
+        .catch((error: unknown) => this.parts.log.warn({ err: error }, 'dead-letter re-drive failed'))
+        .finally(() => { if (this.started) this.scheduleRedrive(); });
+    }, this.parts.config.DEAD_LETTER_SCAN_MS);
+  }
+}

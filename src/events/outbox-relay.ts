@@ -1,0 +1,164 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../observability/logger.js';
+import type { EventBus } from './event-bus.js';
+import { envelopeOf, type OutboxRow } from './outbox-row.js';
+import type { PipelineStats } from './pipeline-stats.js';
+
+export interface RelaySettings {
+  batchSize: number;
+  pollIntervalMs: number;
+  /** how long a claimed batch is ours; a relay that dies leaves rows that others reclaim after it */
+  leaseMs: number;
+  publishTimeoutMs: number;
+  retentionMs: number;
+  pruneIntervalMs: number;
+}
+
+export interface RelayParts {
+  module: string;
+  schema: string;
+  db: Knex;
+  bus: EventBus;
+  stats: PipelineStats;
+  log: Logger;
+  settings: RelaySettings;
+  /** test seam: runs after enqueue and before rows are marked, to stand in for a crash there */
+  afterEnqueue?: (events: number) => Promise<void>;
+}
+
+/**
+ * Moves one module's committed outbox rows to BullMQ. Claims are leases taken with
+ * `FOR UPDATE SKIP LOCKED`, so several relays share the work without waiting on each
+ * other and none publishes a row another holds; a failed publish keeps the rows, with
+ * the error and a backed-off next attempt, until Redis takes them.
+ * @example const relay = new OutboxRelay(parts); relay.start(); … await relay.stop()
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+  private lastPrune = 0;
+  private readonly table: string;
+
+  constructor(private readonly parts: RelayParts) {
+    this.table = `"${parts.schema}".outbox`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Called on NOTIFY: drain now instead of at the next poll. */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** Claims, publishes and marks one batch; returns how many rows it published. */
+  async drainOnce(): Promise<number> {
+    const { db, settings } = this.parts;
+    const claimed = (await db.raw(
+      `UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
+       FROM (SELECT position FROM ${this.table}
+             WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+             ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
+       WHERE o.position = claim.position
+       RETURNING o.*`,
+      [settings.leaseMs / 1000, settings.batchSize],
+    )).rows as OutboxRow[];
+    if (claimed.length === 0) return 0;
+    claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+    const positions = claimed.map((row) => row.position);
+    try {
+      await this.publish(claimed);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await db.raw(
+        `UPDATE ${this.table} SET locked_until = NULL, last_error = ?,
+           next_attempt_at = now() + least(interval '5 seconds', interval '50 milliseconds' * power(2, least(attempts, 10)))
+         WHERE position = ANY(?::bigint[])`,
+        [message.slice(0, 1000), positions],
+      );
+      this.parts.stats.publishFailed(this.parts.module, claimed.length);
+      this.parts.log.warn({ err: message, events: claimed.length }, 'outbox publish failed; will retry');
+      return 0;
+    }
+    await this.parts.afterEnqueue?.(claimed.length);
+    const marked = (await db.raw(
+      `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL
+       WHERE position = ANY(?::bigint[]) RETURNING extract(epoch from (published_at - committed_at)) * 1000 AS lag_ms`,
+      [positions],
+    )).rows as { lag_ms: string }[];
+    this.parts.stats.published(this.parts.module, marked.map((row) => Number(row.lag_ms)));
+    return claimed.length;
+  }
+
+  /** Deletes published rows past the retention, a bounded slice at a time. */
+  async prune(): Promise<number> {
+    const result = await this.parts.db.raw(
+      `DELETE FROM ${this.table} WHERE position IN (
+         SELECT position FROM ${this.table} WHERE published_at < now() - make_interval(secs => ?) ORDER BY position LIMIT 5000)`,
+      [this.parts.settings.retentionMs / 1000],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  private async publish(rows: readonly OutboxRow[]): Promise<void> {
+    const { bus, settings } = this.parts;
+    // Offline, ioredis would queue the commands in memory for as long as Redis is away; keep them in PostgreSQL instead.
+    if (!bus.ready) throw new Error('Redis is not reachable');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        bus.publish(rows.map(envelopeOf)),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`enqueue took over ${settings.publishTimeoutMs} ms`)), settings.publishTimeoutMs); }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { settings, log } = this.parts;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+        if (Date.now() - this.lastPrune > settings.pruneIntervalMs) {
+          this.lastPrune = Date.now();
+          await this.prune();
+        }
+      } catch (error) {
+        log.error({ err: error }, 'outbox relay cycle failed');
+      }
+      if (published < settings.batchSize) await this.idle(settings.pollIntervalMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        self.pendingWake = false;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
