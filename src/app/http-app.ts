@@ -21,6 +21,10 @@ export interface HttpAppParts {
   guards: Guards;
   modules: readonly HostedModule[];
   readiness: Record<string, ReadinessCheck>;
+  /** kernel routers (admin API …) mounted beside the modules */
+  kernelRoutes?: readonly Router[];
+  /** kernel middleware that owns a path of its own (the queue board), mounted before the routers */
+  kernelMiddleware?: readonly Koa.Middleware[];
 }
 
 /** A router per module whose first middleware opens the request's scope in that module's container. */
@@ -52,12 +56,14 @@ export function buildHttpApp(parts: HttpAppParts): Koa {
   app.silent = true;
   const root = new Router();
   root.use(healthRoutes(parts.readiness).routes());
+  for (const router of parts.kernelRoutes ?? []) root.use(router.routes());
   for (const hosted of parts.modules) root.use(moduleRouter(hosted, parts.guards).routes());
 
   app.use(correlation(parts.log));
   app.use(problemResponses(parts.log));
   app.use(helmet());
   app.use(jsonBody(parts.config.BODY_LIMIT));
+  for (const middleware of parts.kernelMiddleware ?? []) app.use(middleware);
   app.use(root.routes());
   app.use(root.allowedMethods({ throw: true }));
   return app;

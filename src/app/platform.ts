@@ -6,6 +6,9 @@ import type Koa from 'koa';
 import type { Config } from '../config/config.js';
 import { withCredentials } from '../db/database-url.js';
 import { moduleDatabase } from '../db/module-database.js';
+import { adminSessionRoutes } from '../admin/admin-session.js';
+import { eventAdminRoutes } from '../admin/event-admin-routes.js';
+import { queueBoard } from '../admin/queue-board.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
@@ -105,6 +108,8 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const app = buildHttpApp({
     config, log, guards, modules,
+    kernelRoutes: [eventAdminRoutes(events, guards), adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
+    kernelMiddleware: [queueBoard({ basePath: '/admin/queues', queues: () => events.bus.allQueues(), tokens })],
     readiness: {
       postgres: async () => { await platformDb.raw('SELECT 1'); },
       redis: async () => { await redis.ping(); },

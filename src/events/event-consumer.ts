@@ -80,13 +80,18 @@ export class EventConsumer {
     if (!data.success) {
       throw new UnrecoverableError(`${event.eventType} fails its schema: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const log = parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler });
     await parts.db.transaction(async (trx) => {
       if (!(await claimInbox(trx, parts.schema, subscription.handler, event))) {
         parts.stats.duplicateSkipped(parts.module);
         return;
       }
-      await subscription.handle({ ...event, data: data.data }, { trx, log, resolve: parts.resolve });
+      // The child logger is made only for handlers that log: this is the hot path.
+      const context = {
+        trx,
+        resolve: parts.resolve,
+        get log() { return parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler }); },
+      };
+      await subscription.handle({ ...event, data: data.data }, context);
     });
     parts.stats.handled(parts.module);
   }

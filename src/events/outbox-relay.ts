@@ -4,6 +4,10 @@ import type { EventBus } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
 import type { PipelineStats } from './pipeline-stats.js';
 
+/** After a batch, how long the relay keeps polling fast, and how fast. */
+const BUSY_WINDOW_MS = 250;
+const BUSY_POLL_MS = 3;
+
 export interface RelaySettings {
   batchSize: number;
   pollIntervalMs: number;
@@ -39,6 +43,7 @@ export class OutboxRelay {
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
   private lastPrune = 0;
+  private lastBusy = 0;
   private readonly table: string;
 
   constructor(private readonly parts: RelayParts) {
@@ -140,7 +145,11 @@ export class OutboxRelay {
       } catch (error) {
         log.error({ err: error }, 'outbox relay cycle failed');
       }
-      if (published < settings.batchSize) await this.idle(settings.pollIntervalMs);
+      if (published >= settings.batchSize) continue;
+      // Right after work, poll briefly: producers that saw a backlog did not notify (see the outbox trigger).
+      if (published > 0) this.lastBusy = Date.now();
+      const busy = Date.now() - this.lastBusy < BUSY_WINDOW_MS;
+      await this.idle(busy ? BUSY_POLL_MS : settings.pollIntervalMs);
     }
   }
 

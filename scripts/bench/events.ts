@@ -1,0 +1,160 @@
+/**
+ * `npm run bench:events`: events per second from commit to handled through the outbox
+ * pipeline, beside raw BullMQ (the same consumer fed by direct addBulk), and commit→handled
+ * latency at half of the pipeline's peak rate. Writes bench-results/events.json.
+ *
+ * Knobs: BENCH_EVENTS (default 20000), BENCH_PRODUCERS (16), BENCH_LATENCY_SECONDS (10).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
+import { createPlatform, type Platform } from '../../src/app/platform.js';
+import { prepareDatabase } from '../../src/app/prepare-database.js';
+import { loadConfig } from '../../src/config/config.js';
+import { withDatabase } from '../../src/db/database-url.js';
+import { dropDatabase } from '../../src/db/provision.js';
+import type { EventEnvelope } from '../../src/events/envelope.js';
+import type { OutboxWriter } from '../../src/events/outbox-writer.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { deleteRedisKeys } from '../../src/testing/redis-keys.js';
+import { BenchOrderPlaced, benchEffectsModule, benchOrdersModule } from './bench-modules.js';
+import { percentiles, round } from './percentiles.js';
+
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
+const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = `cm_bench_${process.pid}`;
+const prefix = `bench-${process.pid}`;
+
+const committedAt = new Map<string, number>();
+const latencies: number[] = [];
+let handled = 0;
+let onAllHandled: (() => void) | undefined;
+let expected = 0;
+
+function stampHandled(eventId: string): void {
+  const started = committedAt.get(eventId);
+  if (started !== undefined) latencies.push(performance.now() - started);
+  handled += 1;
+  if (handled >= expected) onAllHandled?.();
+}
+
+function waitForHandled(count: number): Promise<void> {
+  expected = count;
+  return handled >= count ? Promise.resolve() : new Promise((resolve) => { onAllHandled = resolve; });
+}
+
+function orderEvent() {
+  return { orderId: uuidv4(), customerId: uuidv4(), amountCents: 1999, lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2', quantity: 1 }] };
+}
+
+/** One customer transaction: the order row and its event commit together. */
+async function placeOrder(platform: Platform): Promise<void> {
+  const producer = platform.modules.find((m) => m.definition.name === 'bench-orders')!.container.cradle;
+  const data = orderEvent();
+  let eventId = '';
+  await producer.db.transaction(async (trx) => {
+    await trx('bench_orders').insert({ id: data.orderId, amount_cents: data.amountCents });
+    eventId = (await (producer.outbox as OutboxWriter).append(trx, BenchOrderPlaced, { aggregateId: data.orderId, aggregateVersion: 1, data })).eventId;
+  });
+  committedAt.set(eventId, performance.now());
+}
+
+async function runProducers(platform: Platform, count: number, ratePerSec?: number): Promise<void> {
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: PRODUCERS }, async () => {
+    while (issued < count) {
+      const mine = issued++;
+      if (ratePerSec) {
+        const due = started + (mine / ratePerSec) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      await placeOrder(platform);
+    }
+  }));
+}
+
+async function rawBaseline(platform: Platform): Promise<number> {
+  const queue = platform.events.bus.queueFor('bench-effects');
+  const envelopes: EventEnvelope[] = Array.from({ length: TOTAL }, () => {
+    const data = orderEvent();
+    return { eventId: uuidv7(), eventType: BenchOrderPlaced.type, eventVersion: 1, aggregateId: data.orderId, aggregateVersion: 1, occurredAt: new Date().toISOString(), data, metadata: { correlationId: uuidv7() } };
+  });
+  handled = 0;
+  const done = waitForHandled(TOTAL);
+  const started = performance.now();
+  for (let i = 0; i < envelopes.length; i += 500) {
+    await queue.addBulk(envelopes.slice(i, i + 500).map((event) => ({ name: event.eventType, data: event, opts: { jobId: event.eventId, removeOnComplete: { count: 5_000 }, attempts: 8 } })));
+  }
+  await done;
+  return TOTAL / ((performance.now() - started) / 1000);
+}
+
+async function outboxPeak(platform: Platform): Promise<number> {
+  handled = 0;
+  latencies.length = 0;
+  const done = waitForHandled(TOTAL);
+  const started = performance.now();
+  await runProducers(platform, TOTAL);
+  await done;
+  return TOTAL / ((performance.now() - started) / 1000);
+}
+
+async function outboxLatency(platform: Platform, ratePerSec: number): Promise<number[]> {
+  const count = Math.max(1_000, Math.round(ratePerSec * LATENCY_SECONDS));
+  handled = 0;
+  latencies.length = 0;
+  const done = waitForHandled(count);
+  await runProducers(platform, count, ratePerSec);
+  await done;
+  return [...latencies];
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({
+    ...process.env, NODE_ENV: 'production', DATABASE_URL: withDatabase(serverUrl, database), REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
+    JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef', INTERNAL_TOKEN_SECRET: 'bench-only-internal-secret-0123456789ab',
+    DATABASE_ROLE_SECRET: 'bench-only-role-secret', ADMIN_PASSWORD: 'bench-only-admin', DATABASE_POOL_MAX: '20',
+  });
+  const log = createLogger({ level: 'warn', pretty: false });
+  const modules = [benchOrdersModule, benchEffectsModule(stampHandled)];
+  await prepareDatabase(config, modules, log);
+  const platform = createPlatform({ config, log, modules });
+  await platform.start();
+  try {
+    process.stdout.write(`bench:events  ${TOTAL} events, ${PRODUCERS} producers, consumer concurrency ${config.CONSUMER_CONCURRENCY}, relay batch ${config.RELAY_BATCH_SIZE}\n`);
+    await outboxPeak(platform); // warm-up: JIT, pools, prepared plans
+    const rawPerSec = await rawBaseline(platform);
+    const outboxPerSec = await outboxPeak(platform);
+    const halfRate = Math.round(outboxPerSec / 2);
+    const samples = await outboxLatency(platform, halfRate);
+    const { p50, p95, p99, max } = percentiles(samples);
+    const result = {
+      rawPerSec: round(rawPerSec), outboxPerSec: round(outboxPerSec), ratio: round(outboxPerSec / rawPerSec, 3),
+      p50Ms: round(p50, 2), p95Ms: round(p95, 2), p99Ms: round(p99, 2), maxMs: round(max, 2),
+      latencyRatePerSec: halfRate, latencySamples: samples.length,
+      events: TOTAL, producers: PRODUCERS, consumerConcurrency: config.CONSUMER_CONCURRENCY, relayBatchSize: config.RELAY_BATCH_SIZE,
+      targets: { ratioAtLeast: 0.7, p99MsBelow: 50 },
+      measuredAt: new Date().toISOString(),
+    };
+    console.table([
+      { measure: 'raw BullMQ (addBulk → same consumer)', value: `${result.rawPerSec} events/s` },
+      { measure: 'outbox → relay → BullMQ → consumer', value: `${result.outboxPerSec} events/s` },
+      { measure: 'ratio outbox / raw (target ≥ 0.70)', value: result.ratio },
+      { measure: `commit→handled at ${halfRate}/s p50`, value: `${result.p50Ms} ms` },
+      { measure: 'commit→handled p95', value: `${result.p95Ms} ms` },
+      { measure: 'commit→handled p99 (target < 50)', value: `${result.p99Ms} ms` },
+    ]);
+    await mkdir('bench-results', { recursive: true });
+    await writeFile('bench-results/events.json', `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write('wrote bench-results/events.json\n');
+  } finally {
+    await deleteRedisKeys(platform.redis, `${prefix}*`).catch(() => undefined);
+    await platform.close();
+    await dropDatabase(serverUrl, database);
+  }
+}
+
+await main();
