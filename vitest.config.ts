@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     globalSetup: ['./vitest.global-setup.ts'],
     pool: 'forks',
+    reporters: ['default', './vitest.summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     exclude: ['**/node_modules/**', '**/dist/**', '**/.data/**'],

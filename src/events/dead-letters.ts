@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
+import { ANY_VALUE_EQUALS_KEY } from './business-key.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventBus } from './event-bus.js';
@@ -81,9 +82,9 @@ export class DeadLetters {
   async findByKey(key: string): Promise<DeadLetter[]> {
     const rows = (await this.parts.db.raw(
       `SELECT * FROM ${this.table} WHERE event_id::text = ? OR aggregate_id = ? OR correlation_id = ?
-         OR jsonb_path_exists(envelope -> 'data', '$.** ? (@ == $key)', jsonb_build_object('key', ?::text))
+         OR jsonb_path_exists(envelope -> 'data', ?::jsonpath, jsonb_build_object('key', ?::text))
        ORDER BY failed_at LIMIT 200`,
-      [key, key, key, key],
+      [key, key, key, ANY_VALUE_EQUALS_KEY, key],
     )).rows as DeadLetterRow[];
     return rows.map((row) => this.toDeadLetter(row));
   }
@@ -124,10 +125,31 @@ export class DeadLetters {
     return done.length;
   }
 
+  /** Hands rows marked 'redriving' back to the bus; a row that cannot be handed over returns to the set. */
   private async redeliver(rows: readonly DeadLetterRow[]): Promise<string[]> {
-    for (const row of rows) await this.parts.bus.redeliver(this.parts.module, row.envelope);
-    if (rows.length > 0) this.parts.log.info({ events: rows.length }, 're-drove dead letters');
-    return rows.map((row) => row.event_id);
+    const delivered: string[] = [];
+    for (const row of rows) {
+      try {
+        await this.parts.bus.redeliver(this.parts.module, row.envelope);
+        delivered.push(row.event_id);
+      } catch (error) {
+        await this.returnToSet(row, error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (delivered.length > 0) this.parts.log.info({ events: delivered.length }, 're-drove dead letters');
+    return delivered;
+  }
+
+  private async returnToSet(row: DeadLetterRow, reason: string): Promise<void> {
+    const { maxRedrives, delayMs } = this.parts.policy;
+    await this.parts.db.raw(
+      `UPDATE ${this.table} SET last_error = ?,
+         status = CASE WHEN redrive_count >= ? THEN 'parked' ELSE 'waiting' END,
+         next_redrive_at = CASE WHEN redrive_count >= ? THEN NULL ELSE now() + make_interval(secs => ? * power(2, redrive_count)) END
+       WHERE event_id = ? AND status = 'redriving'`,
+      [`re-drive failed: ${reason}`.slice(0, 2000), maxRedrives, maxRedrives, delayMs / 1000, row.event_id],
+    );
+    this.parts.log.warn({ eventId: row.event_id, err: reason }, 'could not re-drive a dead letter; it stays in the set');
   }
 
   private toDeadLetter(row: DeadLetterRow): DeadLetter {

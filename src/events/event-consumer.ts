@@ -50,11 +50,22 @@ export class EventConsumer {
     });
     this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'event worker error'));
     this.worker.on('failed', (job, error) => {
-      if (!job) return;
-      const exhausted = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (exhausted) parts.deadLetters.record(job, error).catch((failure: unknown) => parts.log.error({ err: failure }, 'could not record a dead letter'));
-      else parts.log.warn({ eventId: job.id, attempt: job.attemptsMade, err: error.message }, 'event handler failed; will retry');
+      if (job) void this.onFailed(job, error);
     });
+  }
+
+  /**
+   * A job left in the failed set is a dead letter, however it got there: attempts used up,
+   * an unrecoverable event, or stalled too often. One that will be retried is only logged.
+   */
+  private async onFailed(job: Job<EventEnvelope>, error: Error): Promise<void> {
+    const { parts } = this;
+    try {
+      if (await job.isFailed()) await parts.deadLetters.record(job, error);
+      else parts.log.warn({ eventId: job.id, attempt: job.attemptsMade, err: error.message }, 'event handler failed; will retry');
+    } catch (failure) {
+      parts.log.error({ err: failure, eventId: job.id }, 'could not record a dead letter');
+    }
   }
 
   async stop(): Promise<void> {
@@ -80,11 +91,8 @@ export class EventConsumer {
     if (!data.success) {
       throw new UnrecoverableError(`${event.eventType} fails its schema: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    await parts.db.transaction(async (trx) => {
-      if (!(await claimInbox(trx, parts.schema, subscription.handler, event))) {
-        parts.stats.duplicateSkipped(parts.module);
-        return;
-      }
+    const applied = await parts.db.transaction(async (trx) => {
+      if (!(await claimInbox(trx, parts.schema, subscription.handler, event))) return false;
       // The child logger is made only for handlers that log: this is the hot path.
       const context = {
         trx,
@@ -92,7 +100,9 @@ export class EventConsumer {
         get log() { return parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler }); },
       };
       await subscription.handle({ ...event, data: data.data }, context);
+      return true;
     });
-    parts.stats.handled(parts.module);
+    if (applied) parts.stats.handled(parts.module);
+    else parts.stats.duplicateSkipped(parts.module);
   }
 }

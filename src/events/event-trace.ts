@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ANY_VALUE_EQUALS_KEY } from './business-key.js';
 import type { OutboxRow } from './outbox-row.js';
 
 export interface TracedEvent {
@@ -31,9 +32,9 @@ export async function findEvents(db: Knex, module: string, schema: string, key: 
   const rows = (await db.raw(
     `SELECT * FROM "${schema}".outbox
      WHERE event_id::text = ? OR aggregate_id = ? OR correlation_id = ?
-        OR jsonb_path_exists(data, '$.** ? (@ == $key)', jsonb_build_object('key', ?::text))
+        OR jsonb_path_exists(data, ?::jsonpath, jsonb_build_object('key', ?::text))
      ORDER BY position LIMIT 500`,
-    [key, key, key, key],
+    [key, key, key, ANY_VALUE_EQUALS_KEY, key],
   )).rows as OutboxRow[];
   return rows.map((row) => ({
     module, eventId: row.event_id, eventType: row.event_type, aggregateId: row.aggregate_id, aggregateVersion: row.aggregate_version,

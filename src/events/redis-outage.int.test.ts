@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allModules } from '../../modules/registry.js';
+import { eventually } from '../testing/eventually.js';
+import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import { adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, writeEvents } from './testing-effects.js';
+
+const TIMEOUT = 120_000;
+const modules = counterModules(allModules);
+
+/** A Redis of this test file alone, so stopping it never touches the shared one. */
+class PrivateRedis {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(readonly port: number) {}
+
+  get url(): string { return `redis://127.0.0.1:${this.port}`; }
+  get running(): boolean { return this.child !== undefined; }
+
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // Should the test process end without afterAll, the server must not outlive it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      if (this.child === child) this.child = undefined;
+    });
+    await eventually(async () => expect(await ping(this.port)).toBe(true), 10_000, 50);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGTERM');
+    await this.exited;
+    this.child = undefined;
+  }
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
+  });
+}
+
+/**
+ * A port nobody listens on, outside the kernel's ephemeral range, so that while our Redis is
+ * stopped no other test's server or outgoing connection can take it before the restart.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+let redis: PrivateRedis;
+let t: TestPlatform;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  redis = new PrivateRedis(await freePort());
+  await redis.start();
+  t = await startTestPlatform([modules.publisher, modules.consumer], {
+    startEvents: false,
+    env: { REDIS_URL: redis.url, RELAY_PUBLISH_TIMEOUT_MS: '500' },
+  });
+  admin = await adminClient(t.adminDatabaseUrl);
+  await createEffectsTable(admin, t.config, modules.consumer);
+  await t.platform.start();
+}, TIMEOUT);
+
+afterAll(async () => {
+  await admin?.end();
+  // The platform cleans its keys and closes its queues through Redis: give it one.
+  if (redis && !redis.running) await redis.start().catch(() => undefined);
+  await t?.close();
+  await redis?.stop();
+}, TIMEOUT);
+
+describe('the pipeline across a Redis outage', () => {
+  it('events written while Redis is down are all delivered once it is back', async () => {
+    const first = await writeEvents(t.platform, modules, 10);
+    const firstIds = first.map((event) => event.eventId);
+    await eventually(async () => expect((await effectCounts(admin, modules.consumer, firstIds)).size).toBe(10), 30_000);
+
+    await redis.stop();
+    expect(await ping(redis.port)).toBe(false);
+
+    // Registration needs PostgreSQL only: the event waits in the outbox.
+    const userIds: string[] = [];
+    for (let wave = 0; wave < 5; wave++) {
+      const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => t.http.post<{ id: string }>('/api/v1/auth/register', {
+        body: { email: `outage-${wave}-${i}-${Date.now()}@example.com`, password: 'correct horse battery', firstName: 'Outage' },
+      })));
+      for (const response of responses) {
+        expect(response.status).toBe(201);
+        userIds.push(response.body.id);
+      }
+    }
+    const { rows: pending } = await admin.query<{ event_id: string }>(
+      'SELECT event_id FROM users.outbox WHERE aggregate_id = ANY($1::text[]) ORDER BY position', [userIds]);
+    expect(pending).toHaveLength(50);
+    const pendingIds = pending.map((row) => row.event_id);
+
+    // The relay keeps trying and says why in the row.
+    await eventually(async () => {
+      const rows = await outboxRows(admin, modules.publisher, pendingIds);
+      expect(rows.some((row) => row.last_error !== null && row.attempts >= 1)).toBe(true);
+    }, 30_000);
+    await eventually(async () => {
+      const rows = await outboxRows(admin, modules.publisher, pendingIds);
+      expect(rows.filter((row) => row.last_error === null || row.attempts < 1)).toEqual([]);
+    }, 30_000);
+    const during = await outboxRows(admin, modules.publisher, pendingIds);
+    expect(during.every((row) => row.published_at === null)).toBe(true);
+    expect(during.find((row) => row.last_error !== null)?.last_error).toMatch(/Redis is not reachable|enqueue took over 500 ms|Connection|ECONNREFUSED/i);
+    expect((await t.platform.events.backlog()).user).toBeGreaterThanOrEqual(50);
+    expect(t.platform.events.stats.snapshot().user?.publishFailures ?? 0).toBeGreaterThan(0);
+    expect((await effectCountsByAggregate(admin, modules.consumer, userIds)).size).toBe(0);
+
+    await redis.start();
+
+    // Queues and workers reconnect by themselves; the backlog drains and every event has one effect.
+    await eventually(async () => {
+      expect(await t.platform.events.backlog()).toEqual({ user: 0, notification: 0 });
+      expect((await effectCounts(admin, modules.consumer, [...firstIds, ...pendingIds])).size).toBe(60);
+    }, 30_000, 200);
+    const queue = t.platform.events.bus.queueFor('notification');
+    await eventually(async () => {
+      const states = await Promise.all(pendingIds.map((id) => queue.getJobState(id)));
+      expect(states.filter((state) => state !== 'completed')).toEqual([]);
+    }, 30_000, 200);
+    const counts = await effectCounts(admin, modules.consumer, [...firstIds, ...pendingIds]);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const after = await outboxRows(admin, modules.publisher, pendingIds);
+    expect(after.every((row) => row.published_at !== null && row.last_error === null)).toBe(true);
+  }, TIMEOUT);
+});
