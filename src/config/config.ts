@@ -44,6 +44,7 @@ const ConfigSchema = z.object({
   RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 90).default(24),
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   EVENT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   EVENT_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(500),
   DEAD_LETTER_REDRIVES: z.coerce.number().int().min(0).max(20).default(3),

@@ -6,9 +6,15 @@ import { runWithContext } from '../observability/request-context.js';
 import type { DeadLetters } from './dead-letters.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
 import { consumerQueueName } from './event-routing.js';
-import { claimInbox } from './inbox.js';
+import { GroupCommit, type ItemOutcome } from './group-commit.js';
+import { claimInbox, inboxKey } from './inbox.js';
 import type { PipelineStats } from './pipeline-stats.js';
 import type { EventSubscription } from './subscription.js';
+
+interface Delivery {
+  event: EventEnvelope;
+  handlers: { subscription: EventSubscription; data: unknown }[];
+}
 
 export interface ConsumerParts {
   module: string;
@@ -19,14 +25,17 @@ export interface ConsumerParts {
   redisUrl: string;
   prefix: string;
   concurrency: number;
+  /** most deliveries applied in one transaction */
+  maxBatch: number;
   deadLetters: DeadLetters;
   stats: PipelineStats;
   log: Logger;
 }
 
 /**
- * The BullMQ worker of one consuming module. Each handler runs in the module's own
- * transaction together with its inbox row, so a redelivered event changes nothing twice.
+ * The BullMQ worker of one consuming module. Handlers run in the module's own transaction
+ * together with their inbox rows, so a redelivered event changes nothing twice; deliveries
+ * that arrive together share a transaction (group commit).
  * An event that can never be handled (malformed, wrong version, failing its schema) is
  * not retried: it goes straight to the dead-letter set.
  */
@@ -34,8 +43,10 @@ export class EventConsumer {
   private readonly byType = new Map<string, EventSubscription[]>();
   private worker: Worker<EventEnvelope> | undefined;
   private connection: Redis | undefined;
+  private readonly batcher: GroupCommit<Delivery>;
 
   constructor(private readonly parts: ConsumerParts) {
+    this.batcher = new GroupCommit((batch) => this.applyBatch(batch), { maxBatch: parts.maxBatch, maxInFlight: Math.max(1, Math.min(4, parts.concurrency)) });
     for (const subscription of parts.subscriptions) {
       this.byType.set(subscription.event.type, [...(this.byType.get(subscription.event.type) ?? []), subscription]);
     }
@@ -77,13 +88,12 @@ export class EventConsumer {
     const parsed = EnvelopeSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed event envelope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const event = parsed.data as EventEnvelope;
-    await runWithContext({ correlationId: event.metadata.correlationId }, async () => {
-      for (const subscription of this.byType.get(event.eventType) ?? []) await this.handle(subscription, event);
-    });
+    const handlers = (this.byType.get(event.eventType) ?? []).map((subscription) => ({ subscription, data: this.checkedData(subscription, event) }));
+    if (handlers.length > 0) await this.batcher.submit({ event, handlers });
   }
 
-  private async handle(subscription: EventSubscription, event: EventEnvelope): Promise<void> {
-    const { parts } = this;
+  /** An event this handler can never apply is not retried: it goes to the dead letters at once. */
+  private checkedData(subscription: EventSubscription, event: EventEnvelope): unknown {
     if (event.eventVersion !== subscription.event.version) {
       throw new UnrecoverableError(`${event.eventType} v${event.eventVersion} is not the v${subscription.event.version} that ${subscription.handler} understands`);
     }
@@ -91,18 +101,54 @@ export class EventConsumer {
     if (!data.success) {
       throw new UnrecoverableError(`${event.eventType} fails its schema: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const applied = await parts.db.transaction(async (trx) => {
-      if (!(await claimInbox(trx, parts.schema, subscription.handler, event))) return false;
-      // The child logger is made only for handlers that log: this is the hot path.
-      const context = {
-        trx,
-        resolve: parts.resolve,
-        get log() { return parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler }); },
-      };
-      await subscription.handle({ ...event, data: data.data }, context);
-      return true;
+    return data.data;
+  }
+
+  /**
+   * Applies a batch in one transaction of the module. If any handler fails, the batch rolls
+   * back and each delivery is tried alone, so one bad event fails by itself.
+   */
+  private async applyBatch(batch: Delivery[]): Promise<ItemOutcome[]> {
+    try {
+      await this.applyTogether(batch);
+      return batch.map(() => ({ ok: true }));
+    } catch (error) {
+      if (batch.length === 1) return [{ ok: false, error }];
+      const outcomes: ItemOutcome[] = [];
+      for (const delivery of batch) {
+        try {
+          await this.applyTogether([delivery]);
+          outcomes.push({ ok: true });
+        } catch (alone) {
+          outcomes.push({ ok: false, error: alone });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  private async applyTogether(batch: readonly Delivery[]): Promise<void> {
+    const { parts } = this;
+    const entries = batch.flatMap(({ event, handlers }) => handlers.map(({ subscription }) => ({ event, handler: subscription.handler })));
+    let applied = 0;
+    await parts.db.transaction(async (trx) => {
+      applied = 0;
+      const claimed = await claimInbox(trx, parts.schema, entries);
+      for (const { event, handlers } of batch) {
+        for (const { subscription, data } of handlers) {
+          if (!claimed.has(inboxKey(event.eventId, subscription.handler))) continue;
+          await runWithContext({ correlationId: event.metadata.correlationId }, () =>
+            subscription.handle({ ...event, data }, {
+              trx,
+              resolve: parts.resolve,
+              // Made only for handlers that log: this is the hot path.
+              get log() { return parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler }); },
+            }));
+          applied += 1;
+        }
+      }
     });
-    if (applied) parts.stats.handled(parts.module);
-    else parts.stats.duplicateSkipped(parts.module);
+    for (let i = 0; i < applied; i += 1) parts.stats.handled(parts.module);
+    for (let i = applied; i < entries.length; i += 1) parts.stats.duplicateSkipped(parts.module);
   }
 }
