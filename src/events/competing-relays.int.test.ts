@@ -34,7 +34,7 @@ function secondRelay(stats: PipelineStats): OutboxRelay {
     module: 'user', schema: modules.publisher.schema, db, bus: t.platform.events.bus, stats,
     log: createLogger({ level: 'silent', pretty: false }),
     settings: {
-      batchSize: BATCH, pollIntervalMs: 100, leaseMs: t.config.RELAY_LEASE_MS, publishTimeoutMs: t.config.RELAY_PUBLISH_TIMEOUT_MS,
+      batchSize: BATCH, pollIntervalMs: 100, busyPollMs: 3, leaseMs: t.config.RELAY_LEASE_MS, publishTimeoutMs: t.config.RELAY_PUBLISH_TIMEOUT_MS,
       retentionMs: 24 * 3_600_000, pruneIntervalMs: 60_000,
     },
   });

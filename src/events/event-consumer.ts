@@ -27,6 +27,8 @@ export interface ConsumerParts {
   concurrency: number;
   /** most deliveries applied in one transaction */
   maxBatch: number;
+  /** transactions in flight at once; more arriving deliveries wait and join the next batch */
+  maxInFlight: number;
   deadLetters: DeadLetters;
   stats: PipelineStats;
   log: Logger;
@@ -46,7 +48,7 @@ export class EventConsumer {
   private readonly batcher: GroupCommit<Delivery>;
 
   constructor(private readonly parts: ConsumerParts) {
-    this.batcher = new GroupCommit((batch) => this.applyBatch(batch), { maxBatch: parts.maxBatch, maxInFlight: Math.max(1, Math.min(4, parts.concurrency)) });
+    this.batcher = new GroupCommit((batch) => this.applyBatch(batch), { maxBatch: parts.maxBatch, maxInFlight: parts.maxInFlight });
     for (const subscription of parts.subscriptions) {
       this.byType.set(subscription.event.type, [...(this.byType.get(subscription.event.type) ?? []), subscription]);
     }

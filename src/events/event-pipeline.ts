@@ -61,7 +61,7 @@ export class EventPipeline {
         module: module.name, schema: module.schema, db: module.db, bus: this.bus, stats: this.stats,
         log: log.child({ module: module.name, component: 'outbox-relay' }),
         settings: {
-          batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_MS, leaseMs: config.RELAY_LEASE_MS,
+          batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_MS, busyPollMs: config.RELAY_BUSY_POLL_MS, leaseMs: config.RELAY_LEASE_MS,
           publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, pruneIntervalMs: 60_000,
         },
         ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
@@ -78,7 +78,7 @@ export class EventPipeline {
       this.deadLetters.set(module.name, deadLetters);
       this.consumers.push(new EventConsumer({
         module: module.name, schema: module.schema, db: module.db, subscriptions: module.subscriptions, resolve: module.resolve,
-        redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY, maxBatch: config.CONSUMER_BATCH_SIZE,
+        redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY, maxBatch: config.CONSUMER_BATCH_SIZE, maxInFlight: config.CONSUMER_TRANSACTIONS,
         deadLetters, stats: this.stats, log: moduleLog,
       }));
     }

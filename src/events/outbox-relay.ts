@@ -4,13 +4,14 @@ import type { EventBus } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
 import type { PipelineStats } from './pipeline-stats.js';
 
-/** After a batch, how long the relay keeps polling fast, and how fast. */
+/** After a batch, how long the relay keeps polling fast. */
 const BUSY_WINDOW_MS = 250;
-const BUSY_POLL_MS = 3;
 
 export interface RelaySettings {
   batchSize: number;
   pollIntervalMs: number;
+  /** poll interval right after a batch: a little wait gathers a bigger next batch */
+  busyPollMs: number;
   /** how long a claimed batch is ours; a relay that dies leaves rows that others reclaim after it */
   leaseMs: number;
   publishTimeoutMs: number;
@@ -149,7 +150,7 @@ export class OutboxRelay {
       // Right after work, poll briefly: producers that saw a backlog did not notify (see the outbox trigger).
       if (published > 0) this.lastBusy = Date.now();
       const busy = Date.now() - this.lastBusy < BUSY_WINDOW_MS;
-      await this.idle(busy ? BUSY_POLL_MS : settings.pollIntervalMs);
+      await this.idle(busy ? settings.busyPollMs : settings.pollIntervalMs);
     }
   }
 
