@@ -4,8 +4,8 @@ import type { EventBus } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
 import type { PipelineStats } from './pipeline-stats.js';
 
-/** After a batch, how long the relay keeps polling fast. */
-const BUSY_WINDOW_MS = 250;
+/** Fast polls after work back off (doubling) until they would wait this long; then the idle poll applies. */
+const BUSY_BACKOFF_LIMIT_MS = 200;
 
 export interface RelaySettings {
   batchSize: number;
@@ -44,7 +44,9 @@ export class OutboxRelay {
   private wakeUp: (() => void) | undefined;
   private pendingWake = false;
   private lastPrune = 0;
-  private lastBusy = 0;
+  private quietPolls = Number.POSITIVE_INFINITY;
+  /** enqueued rows whose "published" mark rides on the next claim */
+  private unmarked: string[] = [];
   private readonly table: string;
 
   constructor(private readonly parts: RelayParts) {
@@ -67,20 +69,28 @@ export class OutboxRelay {
     this.running = false;
     this.wakeUp?.();
     await this.loop;
+    await this.markPublished();
   }
 
-  /** Claims, publishes and marks one batch; returns how many rows it published. */
+  /**
+   * Claims, publishes one batch and returns how many rows it published. The rows are
+   * marked published by the next claim's statement (one round trip instead of two), or
+   * by `markPublished` when the relay stops; until then their lease keeps them ours.
+   */
   async drainOnce(): Promise<number> {
     const { db, settings } = this.parts;
     const claimed = (await db.raw(
-      `UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
+      `WITH marked AS (
+         UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[]))
+       UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
        FROM (SELECT position FROM ${this.table}
              WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
              ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
        WHERE o.position = claim.position
        RETURNING o.*`,
-      [settings.leaseMs / 1000, settings.batchSize],
+      [this.unmarked, settings.leaseMs / 1000, settings.batchSize],
     )).rows as OutboxRow[];
+    this.unmarked = [];
     if (claimed.length === 0) return 0;
     claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
     const positions = claimed.map((row) => row.position);
@@ -98,14 +108,21 @@ export class OutboxRelay {
       this.parts.log.warn({ err: message, events: claimed.length }, 'outbox publish failed; will retry');
       return 0;
     }
+    const enqueuedAt = Date.now();
     await this.parts.afterEnqueue?.(claimed.length);
-    const marked = (await db.raw(
-      `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL
-       WHERE position = ANY(?::bigint[]) RETURNING extract(epoch from (published_at - committed_at)) * 1000 AS lag_ms`,
-      [positions],
-    )).rows as { lag_ms: string }[];
-    this.parts.stats.published(this.parts.module, marked.map((row) => Number(row.lag_ms)));
+    this.unmarked = positions;
+    this.parts.stats.published(this.parts.module, claimed.map((row) => enqueuedAt - row.committed_at.getTime()));
     return claimed.length;
+  }
+
+  /** Marks what was enqueued but not yet marked; the loop does this itself on its next claim. */
+  async markPublished(): Promise<void> {
+    if (this.unmarked.length === 0) return;
+    await this.parts.db.raw(
+      `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[])`,
+      [this.unmarked],
+    );
+    this.unmarked = [];
   }
 
   /** Deletes published rows past the retention, a bounded slice at a time. */
@@ -147,10 +164,12 @@ export class OutboxRelay {
         log.error({ err: error }, 'outbox relay cycle failed');
       }
       if (published >= settings.batchSize) continue;
-      // Right after work, poll briefly: producers that saw a backlog did not notify (see the outbox trigger).
-      if (published > 0) this.lastBusy = Date.now();
-      const busy = Date.now() - this.lastBusy < BUSY_WINDOW_MS;
-      await this.idle(busy ? settings.busyPollMs : settings.pollIntervalMs);
+      // After work, look again soon and then less and less often: a producer that committed
+      // while rows were still unpublished did not notify (see the outbox trigger), and the
+      // next claim also marks this batch published.
+      this.quietPolls = published > 0 ? 0 : this.quietPolls + 1;
+      const delay = settings.busyPollMs * 2 ** this.quietPolls;
+      await this.idle(delay < BUSY_BACKOFF_LIMIT_MS ? delay : settings.pollIntervalMs);
     }
   }
 
