@@ -41,7 +41,7 @@ try {
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const names = hostedModuleNames(config, allModules.map((m) => m.name));
   const { url } = await serve({
-    config, log, modules: allModules.filter((m) => names.includes(m.name)),
+    config, log, modules: allModules.filter((m) => names.includes(m.name)), catalog: allModules,
     demoData: config.SEED_DEMO_DATA ?? true, afterStop: stopStarted,
   });
 

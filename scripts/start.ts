@@ -12,7 +12,7 @@ try {
   const config = loadConfig(process.env);
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const names = hostedModuleNames(config, allModules.map((m) => m.name));
-  await serve({ config, log, modules: allModules.filter((m) => names.includes(m.name)), demoData: config.SEED_DEMO_DATA ?? false });
+  await serve({ config, log, modules: allModules.filter((m) => names.includes(m.name)), catalog: allModules, demoData: config.SEED_DEMO_DATA ?? false });
 } catch (error) {
   exitOnStartupError(error);
 }

@@ -10,6 +10,8 @@ export interface ServeOptions {
   config: Config;
   log: Logger;
   modules: readonly ModuleDefinition[];
+  /** every module of the system, so events reach consumers this process does not host */
+  catalog: readonly ModuleDefinition[];
   demoData: boolean;
   /** run after everything else has stopped, e.g. embedded servers started for development */
   afterStop?: () => Promise<void>;
@@ -28,7 +30,7 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const { config, log } = options;
   await prepareDatabase(config, options.modules, log);
-  const platform = createPlatform({ config, log, modules: options.modules });
+  const platform = createPlatform({ config, log, modules: options.modules, catalog: options.catalog });
   await platform.seed({ demoData: options.demoData });
   await platform.start();
   const server = await listen(platform.app, config.PORT, config.HOST);
