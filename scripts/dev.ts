@@ -10,7 +10,8 @@ import { redactPassword, withDatabase } from '../src/db/database-url.js';
 import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
 import { DEMO_CUSTOMER } from '../modules/user/index.js';
-import { ensurePostgres, type LocalService } from './dev/local-postgres.js';
+import { ensurePostgres } from './dev/local-postgres.js';
+import type { LocalService } from './dev/local-service.js';
 import { ensureRedis, RedisServerMissingError } from './dev/local-redis.js';
 import { exitOnStartupError } from './startup-error.js';
 

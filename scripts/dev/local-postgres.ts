@@ -1,16 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-
-export interface LocalService {
-  /** connection URL the app should use */
-  url: string;
-  /** true when this process started the server and must stop it */
-  startedHere: boolean;
-  stop(): Promise<void>; // no-op when startedHere is false; safe to call twice
-}
+import { alreadyRunning, displayPath, endpoint, endpointLabel, errorMessage, isListening, whyUnusable, type LocalService, type Probe } from './local-service.js';
 
 export interface EnsurePostgresOptions {
   url?: string; // explicit DATABASE_URL from the user
@@ -20,9 +12,6 @@ export interface EnsurePostgresOptions {
   /** look for a PostgreSQL on 127.0.0.1:5432 first (default true); tests turn it off to force the embedded one */
   probeDefault?: boolean;
 }
-
-/** outcome of trying a server: `listening` tells "nothing there" apart from "there, but unusable" */
-export type Probe = { ok: true } | { ok: false; listening: boolean; reason: string };
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const embeddedUrl = (port: number): string => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
@@ -121,54 +110,4 @@ async function probePostgres(url: string, variable?: string): Promise<Probe> {
   } finally {
     await client.end().catch(() => {});
   }
-}
-
-/** true when something accepts TCP connections on host:port */
-export function isListening(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const finish = (answered: boolean): void => {
-      socket.destroy();
-      resolve(answered);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
-
-/** host and port of a connection URL; the URL itself is never echoed because it may hold a password */
-export function endpoint(url: string, defaultPort: number, variable?: string): { host: string; port: number } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${variable ?? 'the connection URL'} is not a valid URL`);
-  }
-  return { host: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost', port: Number(parsed.port || defaultPort) };
-}
-
-export function endpointLabel(url: string, defaultPort: number): string {
-  const { host, port } = endpoint(url, defaultPort);
-  return `${host}:${port}`;
-}
-
-export function whyUnusable(probe: Probe & { ok: false }): string {
-  return probe.listening ? `something answers there and the connection failed: ${probe.reason}` : `nothing answers there (${probe.reason})`;
-}
-
-export function alreadyRunning(url: string): LocalService {
-  return { url, startedHere: false, stop: async () => {} };
-}
-
-export function errorMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // Node reports a refused dual-stack connect as an AggregateError with an empty message.
-  const code = 'code' in error ? String(error.code) : '';
-  return error.message || code || error.name;
-}
-
-export function displayPath(dir: string): string {
-  const relative = path.relative(process.cwd(), dir);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
 }

@@ -14,7 +14,7 @@ import {
   whyUnusable,
   type LocalService,
   type Probe,
-} from './local-postgres.js';
+} from './local-service.js';
 
 export interface EnsureRedisOptions {
   url?: string; // explicit REDIS_URL

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensurePostgres, isListening, type LocalService } from './local-postgres.js';
+import { ensurePostgres } from './local-postgres.js';
+import { isListening, type LocalService } from './local-service.js';
 import { ensureRedis, RedisServerMissingError } from './local-redis.js';
 
 const tempDirs: string[] = [];
