@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import { ANY_VALUE_EQUALS_KEY } from './business-key.js';
+import { businessKeyMatch } from './business-key.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventBus } from './event-bus.js';
@@ -53,18 +53,18 @@ export class DeadLetters {
   async record(job: Job<EventEnvelope>, error: Error): Promise<void> {
     const event = job.data;
     const { maxRedrives, delayMs } = this.parts.policy;
+    const nextStep = this.nextStep('d.redrive_count');
     await this.parts.db.raw(
       `INSERT INTO ${this.table} AS d (event_id, event_type, aggregate_id, correlation_id, envelope, attempts, last_error, status, next_redrive_at)
        VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, CASE WHEN ? > 0 THEN 'waiting' ELSE 'parked' END,
                CASE WHEN ? > 0 THEN now() + make_interval(secs => ?) END)
        ON CONFLICT (event_id) DO UPDATE SET
          attempts = d.attempts + EXCLUDED.attempts, last_error = EXCLUDED.last_error, failed_at = now(), resolved_at = NULL,
-         status = CASE WHEN d.redrive_count >= ? THEN 'parked' ELSE 'waiting' END,
-         next_redrive_at = CASE WHEN d.redrive_count >= ? THEN NULL ELSE now() + make_interval(secs => ? * power(2, d.redrive_count)) END`,
+         ${nextStep.sql}`,
       [
         event.eventId, event.eventType, event.aggregateId, event.metadata.correlationId, JSON.stringify(event),
         Math.max(1, job.attemptsMade), error.message.slice(0, 2000), maxRedrives, maxRedrives, delayMs / 1000,
-        maxRedrives, maxRedrives, delayMs / 1000,
+        ...nextStep.bindings,
       ],
     );
     this.parts.stats.deadLettered(this.parts.module);
@@ -80,12 +80,8 @@ export class DeadLetters {
   }
 
   async findByKey(key: string): Promise<DeadLetter[]> {
-    const rows = (await this.parts.db.raw(
-      `SELECT * FROM ${this.table} WHERE event_id::text = ? OR aggregate_id = ? OR correlation_id = ?
-         OR jsonb_path_exists(envelope -> 'data', ?::jsonpath, jsonb_build_object('key', ?::text))
-       ORDER BY failed_at LIMIT 200`,
-      [key, key, key, ANY_VALUE_EQUALS_KEY, key],
-    )).rows as DeadLetterRow[];
+    const match = businessKeyMatch("envelope -> 'data'", key);
+    const rows = (await this.parts.db.raw(`SELECT * FROM ${this.table} WHERE ${match.sql} ORDER BY failed_at LIMIT 200`, match.bindings)).rows as DeadLetterRow[];
     return rows.map((row) => this.toDeadLetter(row));
   }
 
@@ -141,15 +137,22 @@ export class DeadLetters {
   }
 
   private async returnToSet(row: DeadLetterRow, reason: string): Promise<void> {
-    const { maxRedrives, delayMs } = this.parts.policy;
+    const nextStep = this.nextStep('redrive_count');
     await this.parts.db.raw(
-      `UPDATE ${this.table} SET last_error = ?,
-         status = CASE WHEN redrive_count >= ? THEN 'parked' ELSE 'waiting' END,
-         next_redrive_at = CASE WHEN redrive_count >= ? THEN NULL ELSE now() + make_interval(secs => ? * power(2, redrive_count)) END
-       WHERE event_id = ? AND status = 'redriving'`,
-      [`re-drive failed: ${reason}`.slice(0, 2000), maxRedrives, maxRedrives, delayMs / 1000, row.event_id],
+      `UPDATE ${this.table} SET last_error = ?, ${nextStep.sql} WHERE event_id = ? AND status = 'redriving'`,
+      [`re-drive failed: ${reason}`.slice(0, 2000), ...nextStep.bindings, row.event_id],
     );
     this.parts.log.warn({ eventId: row.event_id, err: reason }, 'could not re-drive a dead letter; it stays in the set');
+  }
+
+  /** The policy in SQL: after `maxRedrives` re-drives a dead letter parks, else it waits a doubling delay. */
+  private nextStep(redriveCount: string): { sql: string; bindings: number[] } {
+    const { maxRedrives, delayMs } = this.parts.policy;
+    return {
+      sql: `status = CASE WHEN ${redriveCount} >= ? THEN 'parked' ELSE 'waiting' END,
+         next_redrive_at = CASE WHEN ${redriveCount} >= ? THEN NULL ELSE now() + make_interval(secs => ? * power(2, ${redriveCount})) END`,
+      bindings: [maxRedrives, maxRedrives, delayMs / 1000],
+    };
   }
 
   private toDeadLetter(row: DeadLetterRow): DeadLetter {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ANY_VALUE_EQUALS_KEY } from './business-key.js';
+import { businessKeyMatch } from './business-key.js';
 import type { OutboxRow } from './outbox-row.js';
 
 export interface TracedEvent {
@@ -29,13 +29,8 @@ interface InboxRow { handler: string; event_id: string; event_type: string; hand
 
 /** Events in one module's outbox that a business key names: by id, aggregate, correlation, or any value in the data. */
 export async function findEvents(db: Knex, module: string, schema: string, key: string): Promise<TracedEvent[]> {
-  const rows = (await db.raw(
-    `SELECT * FROM "${schema}".outbox
-     WHERE event_id::text = ? OR aggregate_id = ? OR correlation_id = ?
-        OR jsonb_path_exists(data, ?::jsonpath, jsonb_build_object('key', ?::text))
-     ORDER BY position LIMIT 500`,
-    [key, key, key, ANY_VALUE_EQUALS_KEY, key],
-  )).rows as OutboxRow[];
+  const match = businessKeyMatch('data', key);
+  const rows = (await db.raw(`SELECT * FROM "${schema}".outbox WHERE ${match.sql} ORDER BY position LIMIT 500`, match.bindings)).rows as OutboxRow[];
   return rows.map((row) => ({
     module, eventId: row.event_id, eventType: row.event_type, aggregateId: row.aggregate_id, aggregateVersion: row.aggregate_version,
     correlationId: row.correlation_id, occurredAt: row.occurred_at.toISOString(), publishedAt: row.published_at?.toISOString() ?? null,
