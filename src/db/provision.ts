@@ -50,11 +50,16 @@ export async function ensureSchemaOwners(adminUrl: string, owners: readonly Sche
     for (const owner of owners) {
       const role = pg.escapeIdentifier(owner.role);
       const password = pg.escapeLiteral(owner.password);
+      const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${password}`;
+      // Roles are cluster-wide: look first so a routine start writes no ERROR into the server log,
+      // and still tolerate another process creating the role in between.
+      const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [owner.role]);
       try {
-        await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${password}`);
+        if (rowCount === 0) await client.query(`CREATE ROLE ${role} ${attributes}`);
+        else await client.query(`ALTER ROLE ${role} ${attributes}`);
       } catch (error) {
         if (!hasCode(error, DUPLICATE_OBJECT, UNIQUE_VIOLATION)) throw error;
-        await client.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${password}`);
+        await client.query(`ALTER ROLE ${role} ${attributes}`);
       }
       const schema = pg.escapeIdentifier(owner.schema);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);

@@ -39,6 +39,10 @@ describe('deliveries that share a transaction', () => {
     }, 30_000);
     const counts = await effectCounts(admin, modules.consumer, healthy);
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    // What an operator sees in /admin/events/stats: far fewer commits than deliveries.
+    const stats = t.platform.events.stats.snapshot()[modules.consumer.name]!;
+    expect(stats.handled).toBeGreaterThanOrEqual(199);
+    expect(stats.transactions).toBeLessThan(stats.handled / 2);
 
     await eventually(async () => {
       const letters = await t.platform.events.listDeadLetters({ limit: 10 });

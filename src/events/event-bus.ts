@@ -60,7 +60,9 @@ export class EventBus {
     const byConsumer = new Map<string, EventEnvelope[]>();
     for (const event of events) {
       for (const consumer of this.routing.consumersOf(event.eventType)) {
-        byConsumer.set(consumer, [...(byConsumer.get(consumer) ?? []), event]);
+        const batch = byConsumer.get(consumer);
+        if (batch) batch.push(event);
+        else byConsumer.set(consumer, [event]);
       }
     }
     await Promise.all([...byConsumer].map(([consumer, batch]) =>

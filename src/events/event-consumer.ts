@@ -150,6 +150,7 @@ export class EventConsumer {
         }
       }
     });
+    parts.stats.committed(parts.module);
     for (let i = 0; i < applied; i += 1) parts.stats.handled(parts.module);
     for (let i = applied; i < entries.length; i += 1) parts.stats.duplicateSkipped(parts.module);
   }

@@ -22,6 +22,8 @@ export interface ModuleEventCounters {
   published: number;
   publishFailures: number;
   handled: number;
+  /** consumer transactions committed: handled ÷ transactions is how well group commit batches */
+  transactions: number;
   duplicatesSkipped: number;
   deadLettered: number;
 }
@@ -37,7 +39,7 @@ export class PipelineStats {
   private of(module: string): ModuleEventCounters {
     let counters = this.counters.get(module);
     if (!counters) {
-      counters = { published: 0, publishFailures: 0, handled: 0, duplicatesSkipped: 0, deadLettered: 0 };
+      counters = { published: 0, publishFailures: 0, handled: 0, transactions: 0, duplicatesSkipped: 0, deadLettered: 0 };
       this.counters.set(module, counters);
     }
     return counters;
@@ -52,6 +54,7 @@ export class PipelineStats {
 
   publishFailed(module: string, count: number): void { this.of(module).publishFailures += count; }
   handled(module: string): void { this.of(module).handled += 1; }
+  committed(module: string): void { this.of(module).transactions += 1; }
   duplicateSkipped(module: string): void { this.of(module).duplicatesSkipped += 1; }
   deadLettered(module: string): void { this.of(module).deadLettered += 1; }
 
