@@ -40,7 +40,8 @@ const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  RELAY_BUSY_POLL_MS: z.coerce.number().int().min(1).max(1_000).default(3),
+  // Kept short: the re-poll after a batch also marks it published, and commits meanwhile do not notify.
+  RELAY_BUSY_POLL_MS: z.coerce.number().int().min(1).max(100).default(3),
   RELAY_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 90).default(24),

@@ -2,28 +2,23 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import type { TestPlatform } from '../testing/test-platform.js';
 import {
-  adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, hostedContainer, outboxRows, registration, writeEvents,
+  counterModules, effectCounts, effectCountsByAggregate, hostedContainer, outboxRows, registration, startCounterPipeline, writeEvents, type CounterPipeline,
 } from './testing-effects.js';
 
 const TIMEOUT = 60_000;
 const modules = counterModules(allModules);
 
+let pipeline: CounterPipeline;
 let t: TestPlatform;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  t = await startTestPlatform([modules.publisher, modules.consumer], { startEvents: false });
-  admin = await adminClient(t.adminDatabaseUrl);
-  await createEffectsTable(admin, t.config, modules.consumer);
-  await t.platform.start();
+  pipeline = await startCounterPipeline(modules);
+  ({ t, admin } = pipeline);
 });
-
-afterAll(async () => {
-  await admin?.end();
-  await t?.close();
-});
+afterAll(async () => pipeline?.close());
 
 describe('the transactional outbox', () => {
   it('a rolled-back transaction leaves no event', async () => {

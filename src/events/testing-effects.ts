@@ -13,6 +13,7 @@ import type { ModuleDefinition } from '../app/module-definition.js';
 import type { Platform } from '../app/platform.js';
 import type { Config } from '../config/config.js';
 import { schemaOwner } from '../db/module-role.js';
+import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import type { EventDefinition, EventEnvelope, EventMetadata } from './envelope.js';
 import { subscribe } from './subscription.js';
 
@@ -65,6 +66,22 @@ export async function adminClient(adminDatabaseUrl: string): Promise<pg.Client> 
   const client = new pg.Client({ connectionString: adminDatabaseUrl, application_name: 'commerce:test-admin' });
   await client.connect();
   return client;
+}
+
+export interface CounterPipeline {
+  t: TestPlatform;
+  /** superuser connection to the test database, for assertions below the API */
+  admin: pg.Client;
+  close(): Promise<void>;
+}
+
+/** Hosts the publisher and the counting consumer with the effects table, and starts the pipeline. */
+export async function startCounterPipeline(modules: CounterModules, env: Record<string, string> = {}): Promise<CounterPipeline> {
+  const t = await startTestPlatform([modules.publisher, modules.consumer], { startEvents: false, env });
+  const admin = await adminClient(t.adminDatabaseUrl);
+  await createEffectsTable(admin, t.config, modules.consumer);
+  await t.platform.start();
+  return { t, admin, close: async () => { await admin.end(); await t.close(); } };
 }
 
 /** Creates `<consumer schema>.effects` and gives it to the consumer module's role. */
