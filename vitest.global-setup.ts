@@ -9,7 +9,7 @@ import { loadConfig } from './src/config/config.js';
 import { withDatabase } from './src/db/database-url.js';
 import { dropDatabase } from './src/db/provision.js';
 import { createLogger } from './src/observability/logger.js';
-import { dropOrphanedTestDatabases, testDatabaseName } from './src/testing/test-database.js';
+import { dropDatabasesOfDeadRuns, testDatabaseName } from './src/testing/test-database.js';
 import { allModules } from './modules/registry.js';
 
 declare module 'vitest' {
@@ -22,7 +22,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  await dropOrphanedTestDatabases(adminUrl);
+  await dropDatabasesOfDeadRuns(adminUrl);
   const template = testDatabaseName(process.pid, 'tpl');
   const config = loadConfig({
     NODE_ENV: 'test', DATABASE_URL: withDatabase(adminUrl, template), REDIS_URL: process.env.TEST_REDIS_URL,

@@ -22,6 +22,7 @@ import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { deleteRedisKeys } from '../../src/testing/redis-keys.js';
+import { dropDatabasesOfDeadRuns, isRunAlive } from '../../src/testing/test-database.js';
 import { BenchOrderPlaced, benchEffectsModule, benchOrdersModule } from './bench-modules.js';
 import { percentiles, round } from './percentiles.js';
 
@@ -29,8 +30,10 @@ const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `cm_bench_${process.pid}`;
-const prefix = `bench-${process.pid}`;
+const DATABASE_PREFIX = 'cm_bench_';
+const REDIS_PREFIX = 'bench-';
+const database = `${DATABASE_PREFIX}${process.pid}`;
+const prefix = `${REDIS_PREFIX}${process.pid}`;
 
 const committedAt = new Map<string, number>();
 const latencies: number[] = [];
@@ -133,6 +136,22 @@ async function outboxLatency(platform: Platform, ratePerSec: number): Promise<nu
   return [...latencies];
 }
 
+/** A bench stopped with Ctrl-C leaves its database and queues behind; the next run removes them. */
+async function removeWhatKilledRunsLeft(platform: Platform): Promise<void> {
+  await dropDatabasesOfDeadRuns(serverUrl, DATABASE_PREFIX);
+  const deadRuns = new Set<number>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await platform.redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1_000);
+    cursor = next;
+    for (const key of keys) {
+      const pid = Number(key.slice(REDIS_PREFIX.length).split(':')[0]);
+      if (Number.isInteger(pid) && !isRunAlive(pid)) deadRuns.add(pid);
+    }
+  } while (cursor !== '0');
+  for (const pid of deadRuns) await deleteRedisKeys(platform.redis, `${REDIS_PREFIX}${pid}:*`);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig({
     ...process.env, NODE_ENV: 'production', DATABASE_URL: withDatabase(serverUrl, database), REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
@@ -143,6 +162,7 @@ async function main(): Promise<void> {
   const modules = [benchOrdersModule, benchEffectsModule(stampHandled)];
   await prepareDatabase(config, modules, log);
   const platform = createPlatform({ config, log, modules });
+  await removeWhatKilledRunsLeft(platform);
   await platform.start();
   try {
     process.stdout.write(`bench:events  ${TOTAL} events, ${PRODUCERS} producers, consumer concurrency ${config.CONSUMER_CONCURRENCY}, relay batch ${config.RELAY_BATCH_SIZE}\n`);
@@ -185,7 +205,7 @@ async function main(): Promise<void> {
     await writeFile('bench-results/events.json', `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write('wrote bench-results/events.json\n');
   } finally {
-    await deleteRedisKeys(platform.redis, `${prefix}*`).catch(() => undefined);
+    await deleteRedisKeys(platform.redis, `${prefix}:*`).catch(() => undefined);
     await platform.close();
     await dropDatabase(serverUrl, database);
   }

@@ -8,7 +8,8 @@ export function testDatabaseName(runPid: number, kind: 'tpl' | 'db'): string {
   return `${TEST_DATABASE_PREFIX}${runPid}_${kind}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the run with this process id is still going (a process we may not signal still exists). */
+export function isRunAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -17,15 +18,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Drops databases of test runs whose process is gone (killed runs never reach their teardown). */
-export async function dropOrphanedTestDatabases(adminUrl: string): Promise<void> {
+/**
+ * Drops databases named `<prefix><pid>…` whose run is gone (killed runs never reach their
+ * teardown): test runs by default, benchmark runs with their own prefix.
+ */
+export async function dropDatabasesOfDeadRuns(adminUrl: string, prefix = TEST_DATABASE_PREFIX): Promise<void> {
   const client = new pg.Client({ connectionString: withDatabase(adminUrl, 'postgres') });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${TEST_DATABASE_PREFIX}%`]);
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
     for (const { datname } of rows) {
-      const pid = Number(datname.slice(TEST_DATABASE_PREFIX.length).split('_')[0]);
-      if (Number.isInteger(pid) && !isAlive(pid)) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+      const pid = Number(datname.slice(prefix.length).split('_')[0]);
+      if (Number.isInteger(pid) && !isRunAlive(pid)) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
     }
   } finally {
     await client.end();
