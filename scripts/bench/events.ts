@@ -21,7 +21,7 @@ import { dropDatabase } from '../../src/db/provision.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { deleteRedisKeys } from '../../src/testing/redis-keys.js';
+import { deleteRedisKeys, scanRedisKeys } from '../../src/testing/redis-keys.js';
 import { dropDatabasesOfDeadRuns, isRunAlive } from '../../src/testing/test-database.js';
 import { BenchOrderPlaced, benchEffectsModule, benchOrdersModule } from './bench-modules.js';
 import { percentiles, round } from './percentiles.js';
@@ -140,15 +140,12 @@ async function outboxLatency(platform: Platform, ratePerSec: number): Promise<nu
 async function removeWhatKilledRunsLeft(platform: Platform): Promise<void> {
   await dropDatabasesOfDeadRuns(serverUrl, DATABASE_PREFIX);
   const deadRuns = new Set<number>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await platform.redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1_000);
-    cursor = next;
+  for await (const keys of scanRedisKeys(platform.redis, `${REDIS_PREFIX}*`)) {
     for (const key of keys) {
       const pid = Number(key.slice(REDIS_PREFIX.length).split(':')[0]);
       if (Number.isInteger(pid) && !isRunAlive(pid)) deadRuns.add(pid);
     }
-  } while (cursor !== '0');
+  }
   for (const pid of deadRuns) await deleteRedisKeys(platform.redis, `${REDIS_PREFIX}${pid}:*`);
 }
 

@@ -3,16 +3,18 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
+import type { TestPlatform } from '../testing/test-platform.js';
 import type { EventEnvelope } from './envelope.js';
 import {
-  adminClient, counterModules, COUNTER_HANDLER, createEffectsTable, effectCounts, effectCountsByAggregate, writeEvents, type UserRegisteredData,
+  counterModules, COUNTER_HANDLER, effectCounts, effectCountsByAggregate, startCounterPipeline, writeEvents, type CounterPipeline, type UserRegisteredData,
 } from './testing-effects.js';
 
 const TIMEOUT = 60_000;
 const POISON = 'poison';
 const ALWAYS_FAILS = 'always-fails';
 const POISON_ERROR = 'the welcome template is broken';
+/** Two attempts, then up to two automatic re-drives 100 ms apart. */
+const REDRIVE_QUICKLY = { EVENT_ATTEMPTS: '2', EVENT_BACKOFF_MS: '10', DEAD_LETTER_REDRIVES: '2', DEAD_LETTER_REDRIVE_DELAY_MS: '100', DEAD_LETTER_SCAN_MS: '100' };
 
 /** While true, events for a user named POISON fail in the handler. */
 let broken = true;
@@ -21,25 +23,17 @@ const modules = counterModules(allModules, (event) => {
   if (event.data.firstName === ALWAYS_FAILS) throw new Error('this handler never succeeds');
 });
 
-async function hostWith(env: Record<string, string>): Promise<{ t: TestPlatform; admin: pg.Client }> {
-  const t = await startTestPlatform([modules.publisher, modules.consumer], { startEvents: false, env });
-  const admin = await adminClient(t.adminDatabaseUrl);
-  await createEffectsTable(admin, t.config, modules.consumer);
-  await t.platform.start();
-  return { t, admin };
-}
 
 describe('dead letters parked for an operator', () => {
+  let pipeline: CounterPipeline;
   let t: TestPlatform;
   let admin: pg.Client;
 
   beforeAll(async () => {
-    ({ t, admin } = await hostWith({ EVENT_ATTEMPTS: '2', EVENT_BACKOFF_MS: '10', DEAD_LETTER_REDRIVES: '0' }));
+    pipeline = await startCounterPipeline(modules, { EVENT_ATTEMPTS: '2', EVENT_BACKOFF_MS: '10', DEAD_LETTER_REDRIVES: '0' });
+    ({ t, admin } = pipeline);
   });
-  afterAll(async () => {
-    await admin?.end();
-    await t?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   it('a poison event goes to the dead-letter set and is replayed after a fix', async () => {
     const [event] = await writeEvents(t.platform, modules, 1, { data: () => ({ firstName: POISON }) });
@@ -141,18 +135,15 @@ describe('dead letters parked for an operator', () => {
 });
 
 describe('automatic re-drives', () => {
+  let pipeline: CounterPipeline;
   let t: TestPlatform;
   let admin: pg.Client;
 
   beforeAll(async () => {
-    ({ t, admin } = await hostWith({
-      EVENT_ATTEMPTS: '2', EVENT_BACKOFF_MS: '10', DEAD_LETTER_REDRIVES: '2', DEAD_LETTER_REDRIVE_DELAY_MS: '100', DEAD_LETTER_SCAN_MS: '100',
-    }));
+    pipeline = await startCounterPipeline(modules, REDRIVE_QUICKLY);
+    ({ t, admin } = pipeline);
   });
-  afterAll(async () => {
-    await admin?.end();
-    await t?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   it('dead letters are re-driven automatically a bounded number of times', async () => {
     const [event] = await writeEvents(t.platform, modules, 1, { data: () => ({ firstName: ALWAYS_FAILS }) });
@@ -180,6 +171,7 @@ describe('automatic re-drives', () => {
 
 describe('a re-drive that cannot reach the queue', () => {
   const FLAKY = 'flaky';
+  let pipeline: CounterPipeline;
   let t: TestPlatform;
   let admin: pg.Client;
   let flakyBroken = true;
@@ -188,18 +180,10 @@ describe('a re-drive that cannot reach the queue', () => {
   });
 
   beforeAll(async () => {
-    t = await startTestPlatform([flaky.publisher, flaky.consumer], {
-      startEvents: false,
-      env: { EVENT_ATTEMPTS: '2', EVENT_BACKOFF_MS: '10', DEAD_LETTER_REDRIVES: '2', DEAD_LETTER_REDRIVE_DELAY_MS: '100', DEAD_LETTER_SCAN_MS: '100' },
-    });
-    admin = await adminClient(t.adminDatabaseUrl);
-    await createEffectsTable(admin, t.config, flaky.consumer);
-    await t.platform.start();
+    pipeline = await startCounterPipeline(flaky, REDRIVE_QUICKLY);
+    ({ t, admin } = pipeline);
   });
-  afterAll(async () => {
-    await admin?.end();
-    await t?.close();
-  });
+  afterAll(async () => pipeline?.close());
 
   it('is not lost: the dead letter is re-driven again later (or can be replayed) instead of staying "redriving"', async () => {
     // The first re-drive fails to enqueue, as it would when Redis answers with an error.
