@@ -9,6 +9,7 @@ import type { EventSubscription } from '../events/subscription.js';
 import type { Guards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokens } from '../security/access-tokens.js';
+import type { ModuleFacades } from './module-facades.js';
 
 /** What the kernel puts in every module's container; a module adds its private services beside it. */
 export interface ModuleKernel {
@@ -22,6 +23,8 @@ export interface ModuleKernel {
   tokens: AccessTokens;
   guards: Guards;
   clock: () => Date;
+  /** other modules' public APIs, typed by their facade keys */
+  facades: ModuleFacades;
 }
 
 export type ModuleContainer = AwilixContainer<ModuleKernel & Record<string, unknown>>;
@@ -49,6 +52,8 @@ export interface ModuleDefinition {
   subscriptions?: readonly EventSubscription[];
   /** registers the module's private services in its own container */
   register(container: ModuleContainer): void;
+  /** the API other modules call synchronously, built from the module's own container */
+  facade?(container: ModuleContainer): object;
   /** maps HTTP to the module's services; handlers resolve from `ctx.state.scope` */
   routes?(router: Router, kernel: Pick<ModuleKernel, 'guards'>): void;
   /** idempotent: creates what a fresh installation needs (and demo data on request) */

@@ -15,6 +15,7 @@ import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessTokens } from '../security/access-tokens.js';
 import { buildHttpApp, type HostedModule } from './http-app.js';
+import { LocalFacades } from './module-facades.js';
 import type { ModuleContainer, ModuleDefinition, ModuleKernel, SeedOptions } from './module-definition.js';
 import { PLATFORM_SCHEMA, schemaPlan } from './schema-plan.js';
 
@@ -44,7 +45,7 @@ export interface PlatformParts {
   afterEnqueue?: (events: number) => Promise<void>;
 }
 
-type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | 'guards' | 'clock'>;
+type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | 'guards' | 'clock' | 'facades'>;
 
 /**
  * Each module gets a container of its own (not a scope of a shared one), so it can
@@ -58,6 +59,7 @@ function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex
     tokens: asValue(shared.tokens),
     guards: asValue(shared.guards),
     clock: asValue(shared.clock),
+    facades: asValue(shared.facades),
     moduleName: asValue(definition.name),
     schema: asValue(definition.schema),
     db: asValue(db),
@@ -81,7 +83,8 @@ export function createPlatform(parts: PlatformParts): Platform {
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, clock);
   const guards = createGuards(tokens);
 
-  const shared: SharedKernel = { config, log, redis, tokens, guards, clock };
+  const facadeProviders = new Map<string, () => unknown>();
+  const shared: SharedKernel = { config, log, redis, tokens, guards, clock, facades: new LocalFacades(facadeProviders) };
 
   const databases = new Map<string, Knex>();
   for (const entry of schemaPlan(config, parts.modules)) {
@@ -92,6 +95,11 @@ export function createPlatform(parts: PlatformParts): Platform {
   }
   const platformDb = databases.get(PLATFORM_SCHEMA)!;
   const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!));
+  for (const { definition, container } of modules) {
+    if (!definition.facade) continue;
+    let facade: unknown;
+    facadeProviders.set(definition.name, () => (facade ??= definition.facade!(container)));
+  }
 
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', () => undefined);

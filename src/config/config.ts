@@ -6,6 +6,8 @@ export const DEV_SECRETS = {
   INTERNAL_TOKEN_SECRET: 'dev-only-internal-secret-change-me-0123',
   DATABASE_ROLE_SECRET: 'dev-only-database-role-secret-change-me',
   ADMIN_PASSWORD: 'admin-dev-password',
+  // `<key id>:<32 bytes in base64>`; a comma-separated list keeps old keys readable, the first encrypts.
+  PAYMENT_ENCRYPTION_KEY: 'dev-1:ZGV2LW9ubHktcGF5bWVudC1rZXktY2hhbmdlLW1lISE=',
 } as const;
 
 const booleanFromEnv = z
@@ -56,6 +58,23 @@ const ConfigSchema = z.object({
   DEAD_LETTER_REDRIVES: z.coerce.number().int().min(0).max(20).default(3),
   DEAD_LETTER_REDRIVE_DELAY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   DEAD_LETTER_SCAN_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** outgoing mail, e.g. smtp://127.0.0.1:1025; without it messages are captured in the database only */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('Commerce <no-reply@commerce.local>'),
+  PAYMENT_ENCRYPTION_KEY: z.string().regex(/^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/]{43}=)*$/, '<key id>:<32 bytes base64>[,<older key id>:<key>…]').default(DEV_SECRETS.PAYMENT_ENCRYPTION_KEY),
+  /** how long the sandbox gateway takes for its "slow" test card */
+  SANDBOX_SLOW_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+  PAYMENT_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  PAYMENT_GATEWAY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  /** how long an order waits for the payment outcome before it is compensated */
+  ORDER_PAYMENT_DEADLINE_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
+  SAGA_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  SAGA_STEP_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  SAGA_COMPENSATION_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  SAGA_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(200),
+  /** a saga whose worker stopped answering for this long is taken over by another */
+  SAGA_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  SAGA_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: booleanFromEnv.default(false),
 });
