@@ -9,6 +9,8 @@ import type { EventSubscription } from '../events/subscription.js';
 import type { Guards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokens } from '../security/access-tokens.js';
+import type { SagaDefinition } from '../saga/saga-definition.js';
+import type { SagaEngine } from '../saga/saga-engine.js';
 import type { ModuleFacades } from './module-facades.js';
 
 /** What the kernel puts in every module's container; a module adds its private services beside it. */
@@ -25,6 +27,8 @@ export interface ModuleKernel {
   clock: () => Date;
   /** other modules' public APIs, typed by their facade keys */
   facades: ModuleFacades;
+  /** starts and signals the module's own sagas (declared in its manifest) */
+  sagas: SagaEngine;
 }
 
 export type ModuleContainer = AwilixContainer<ModuleKernel & Record<string, unknown>>;
@@ -50,6 +54,8 @@ export interface ModuleDefinition {
   publishes: readonly EventDefinition[];
   /** events it consumes: each handler runs once per event, in the module's transaction */
   subscriptions?: readonly EventSubscription[];
+  /** durable sagas the module orchestrates; their steps get the module's container as `ctx.services` */
+  sagas?: readonly SagaDefinition<any, any>[];
   /** registers the module's private services in its own container */
   register(container: ModuleContainer): void;
   /** the API other modules call synchronously, built from the module's own container */

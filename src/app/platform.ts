@@ -9,6 +9,8 @@ import { moduleDatabase } from '../db/module-database.js';
 import { adminSessionRoutes } from '../admin/admin-session.js';
 import { eventAdminRoutes } from '../admin/event-admin-routes.js';
 import { queueBoard } from '../admin/queue-board.js';
+import { sagaAdminRoutes } from '../admin/saga-admin-routes.js';
+import { SagaEngine } from '../saga/saga-engine.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
@@ -51,8 +53,18 @@ type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | '
  * Each module gets a container of its own (not a scope of a shared one), so it can
  * resolve the kernel and its own services but never another module's internals.
  */
-function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex): HostedModule {
+function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex, queueConnection: Redis): HostedModule {
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true }) as ModuleContainer;
+  const { config } = shared;
+  const log = shared.log.child({ module: definition.name });
+  const sagas = new SagaEngine({
+    module: definition.name, schema: definition.schema, db, definitions: definition.sagas ?? [], services: container.cradle,
+    queueConnection, redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, log,
+    settings: {
+      concurrency: config.SAGA_CONCURRENCY, leaseMs: config.SAGA_LEASE_MS, sweepMs: config.SAGA_SWEEP_MS,
+      policy: { stepAttempts: config.SAGA_STEP_ATTEMPTS, compensationAttempts: config.SAGA_COMPENSATION_ATTEMPTS, backoffMs: config.SAGA_BACKOFF_MS },
+    },
+  });
   container.register({
     config: asValue(shared.config),
     redis: asValue(shared.redis),
@@ -63,8 +75,9 @@ function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex
     moduleName: asValue(definition.name),
     schema: asValue(definition.schema),
     db: asValue(db),
-    log: asValue(shared.log.child({ module: definition.name })),
+    log: asValue(log),
     outbox: asValue(new OutboxWriter(definition.schema, shared.clock)),
+    sagas: asValue(sagas),
   });
   definition.register(container);
   return { definition, container };
@@ -94,15 +107,16 @@ export function createPlatform(parts: PlatformParts): Platform {
     }));
   }
   const platformDb = databases.get(PLATFORM_SCHEMA)!;
-  const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!));
+  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  queueRedis.on('error', () => undefined);
+  const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!, queueRedis));
+  const sagaEngines = modules.map(({ definition, container }) => ({ module: definition.name, engine: container.cradle.sagas }));
   for (const { definition, container } of modules) {
     if (!definition.facade) continue;
     let facade: unknown;
     facadeProviders.set(definition.name, () => (facade ??= definition.facade!(container)));
   }
 
-  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  queueRedis.on('error', () => undefined);
   const platformOwner = schemaPlan(config, []).find((entry) => entry.schema === PLATFORM_SCHEMA)!.owner;
   const events = new EventPipeline({
     config, log, redis: queueRedis, catalog: parts.catalog ?? parts.modules,
@@ -116,8 +130,8 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const app = buildHttpApp({
     config, log, guards, modules,
-    kernelRoutes: [eventAdminRoutes(events, guards), adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
-    kernelMiddleware: [queueBoard({ basePath: '/admin/queues', queues: () => events.bus.allQueues(), tokens })],
+    kernelRoutes: [eventAdminRoutes(events, guards), sagaAdminRoutes(sagaEngines, guards), adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
+    kernelMiddleware: [queueBoard({ basePath: '/admin/queues', queues: () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)], tokens })],
     readiness: {
       postgres: async () => { await platformDb.raw('SELECT 1'); },
       redis: async () => { await redis.ping(); },
@@ -129,8 +143,12 @@ export function createPlatform(parts: PlatformParts): Platform {
     async seed(options) {
       for (const hosted of modules) await hosted.definition.seed?.(hosted.container, options);
     },
-    start: () => events.start(),
+    async start() {
+      await events.start();
+      for (const { engine } of sagaEngines) engine.startWorkers();
+    },
     async close() {
+      await Promise.all(sagaEngines.map(({ engine }) => engine.stop()));
       await events.stop();
       queueRedis.disconnect();
       for (const hosted of modules) await hosted.container.dispose();

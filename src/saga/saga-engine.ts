@@ -1,0 +1,194 @@
+import { hostname } from 'node:os';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger } from '../observability/logger.js';
+import { currentContext } from '../observability/request-context.js';
+import type { SagaDefinition, SagaFailure, SagaStatus } from './saga-definition.js';
+import { ABORT_SIGNAL, SagaRunner, type RetryPolicy } from './saga-runner.js';
+import { SagaStore, type SagaRecord, type SagaTarget } from './saga-store.js';
+
+export interface SagaEngineParts {
+  module: string;
+  schema: string;
+  db: Knex;
+  definitions: readonly SagaDefinition<any, any>[];
+  /** handed to every step as `ctx.services`: the owning module's container */
+  services: unknown;
+  /** shared connection for adding jobs; the worker opens its own */
+  queueConnection: Redis;
+  redisUrl: string;
+  prefix: string;
+  settings: { concurrency: number; leaseMs: number; sweepMs: number; policy: RetryPolicy };
+  log: Logger;
+}
+
+interface RunJob {
+  sagaId: string;
+}
+
+/** The BullMQ queue that wakes one module's sagas. */
+export function sagaQueueName(moduleName: string): string {
+  return `${moduleName}-sagas`;
+}
+
+/**
+ * Durable, orchestrated sagas of one module. PostgreSQL holds every saga's progress; BullMQ
+ * jobs only wake a saga, so any worker of any process can pick up where a crashed one
+ * stopped. A sweep re-wakes sagas whose job was lost or whose worker died (its lease ran out).
+ * @example const { sagaId } = await sagas.start(trx, placeOrder, { lockKey: orderId, input })
+ */
+export class SagaEngine {
+  readonly queue: Queue<RunJob>;
+  private readonly store: SagaStore;
+  private readonly runner: SagaRunner;
+  private readonly definitions: Map<string, SagaDefinition<any, any>>;
+  private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
+  private worker: Worker<RunJob> | undefined;
+  private workerConnection: Redis | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly parts: SagaEngineParts) {
+    this.definitions = new Map(parts.definitions.map((definition) => [definition.name, definition]));
+    this.store = new SagaStore(parts.db, parts.schema);
+    this.queue = new Queue<RunJob>(sagaQueueName(parts.module), { connection: parts.queueConnection, prefix: parts.prefix });
+    this.queue.on('error', (error) => parts.log.warn({ err: error.message }, 'saga queue error'));
+    this.runner = new SagaRunner({
+      db: parts.db, store: this.store, definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
+      log: parts.log.child({ component: 'saga' }), schedule: (id, version, inMs) => this.wake(id, version, inMs),
+    }, this.owner);
+  }
+
+  /**
+   * Starts a saga inside the caller's transaction: it exists if and only if that transaction
+   * commits, and it runs once it has. With a `lockKey`, a second unfinished saga for the same
+   * key is refused with a 409 problem (the semantic lock).
+   */
+  async start<S>(trx: Knex.Transaction | undefined, saga: SagaDefinition<S, any>, options: { id?: string; lockKey?: string; input: S }): Promise<{ sagaId: string }> {
+    if (!this.definitions.has(saga.name)) throw new Error(`saga ${saga.name} is not declared in the ${this.parts.module} module's manifest`);
+    const id = options.id ?? uuidv7();
+    const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? uuidv7() };
+    if (trx) {
+      await this.store.insert(trx, record);
+      this.afterCommit(trx, () => this.wake(id, 1, 0));
+    } else {
+      await this.parts.db.transaction((own) => this.store.insert(own, record));
+      await this.wake(id, 1, 0);
+    }
+    return { sagaId: id };
+  }
+
+  /**
+   * Hands a signal to an unfinished saga (by id, or by type and lock key) in the caller's
+   * transaction; a saga waiting for it resumes once that transaction commits. False when
+   * no unfinished saga matches.
+   */
+  async signal(trx: Knex.Transaction, target: SagaTarget, name: string, payload: unknown): Promise<boolean> {
+    const signalled = await this.store.signal(trx, target, name, payload);
+    if (signalled?.wakes) this.afterCommit(trx, () => this.wake(signalled.id, signalled.version, 0));
+    return signalled !== undefined;
+  }
+
+  /** Asks a saga to stop and compensate; it does so at its next step boundary unless past its pivot. */
+  requestAbort(trx: Knex.Transaction, target: SagaTarget, failure: Omit<SagaFailure, 'step'>): Promise<boolean> {
+    return this.signal(trx, target, ABORT_SIGNAL, failure);
+  }
+
+  find(id: string): Promise<SagaRecord | undefined> {
+    return this.store.find(id);
+  }
+
+  /** The latest saga of a type for a lock key, finished or not. */
+  findByLock(sagaType: string, lockKey: string): Promise<SagaRecord | undefined> {
+    return this.store.findByLock(sagaType, lockKey);
+  }
+
+  list(filter: { status?: SagaStatus; sagaType?: string; limit: number }): Promise<SagaRecord[]> {
+    return this.store.list(filter);
+  }
+
+  /** Resumes a NEEDS_ATTENTION saga where it stopped, with fresh attempts. */
+  async retry(id: string): Promise<SagaRecord | undefined> {
+    const resumed = await this.store.unpark(id);
+    if (resumed) await this.wake(resumed.id, resumed.version, 0);
+    return resumed;
+  }
+
+  get hasSagas(): boolean {
+    return this.definitions.size > 0;
+  }
+
+
+  /** Runs sagas of this module in this process, and sweeps for ones nobody is running. */
+  startWorkers(): void {
+    if (this.running || !this.hasSagas) return;
+    this.running = true;
+    const { parts } = this;
+    this.workerConnection = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection.on('error', () => undefined);
+    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job), {
+      connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,
+    });
+    this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'saga worker error'));
+    this.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
+    // Unfinished sagas of a process that stopped resume at once, not one sweep later.
+    void this.sweep(0).finally(() => this.scheduleSweep());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.sweepTimer);
+    await this.worker?.close();
+    this.workerConnection?.disconnect();
+    await this.queue.close();
+  }
+
+  /** Wakes every due saga nobody holds; also run on a timer. */
+  async sweep(graceMs = Math.min(1_000, this.parts.settings.sweepMs)): Promise<number> {
+    const due = await this.store.due(graceMs, 1_000);
+    await Promise.all(due.map((saga) => this.wake(saga.id, saga.version, 0)));
+    return due.length;
+  }
+
+  private scheduleSweep(): void {
+    if (!this.running) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweep()
+        .catch((error: unknown) => this.parts.log.warn({ err: error }, 'saga sweep failed'))
+        .finally(() => this.scheduleSweep());
+    }, this.parts.settings.sweepMs);
+  }
+
+  private async process(job: Job<RunJob>): Promise<void> {
+    const { leaseMs } = this.parts.settings;
+    const claimed = await this.store.claim(job.data.sagaId, this.owner, leaseMs);
+    if (!claimed) return;
+    // A slow step (a gateway that takes its time) keeps its saga: the lease is renewed meanwhile.
+    const heartbeat = setInterval(() => {
+      this.store.extendLease(claimed.id, this.owner, leaseMs).catch(() => undefined);
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    try {
+      await this.runner.run(claimed);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** One job per saga version: a repeated wake for the same version adds nothing while it waits. */
+  private async wake(id: string, version: number, inMs: number): Promise<void> {
+    try {
+      await this.queue.add('run', { sagaId: id }, {
+        jobId: `${id}_v${version}`, delay: inMs, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 },
+      });
+    } catch (error) {
+      // The row is the truth: the sweep wakes the saga once Redis is back.
+      this.parts.log.warn({ sagaId: id, err: (error as Error).message }, 'could not enqueue a saga wake-up');
+    }
+  }
+
+  private afterCommit(trx: Knex.Transaction, work: () => Promise<void>): void {
+    trx.executionPromise.then(work, () => undefined).catch(() => undefined);
+  }
+}
