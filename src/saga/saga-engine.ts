@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -49,6 +50,7 @@ export class SagaEngine {
   private workerConnection: Redis | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly settledSagas = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly parts: SagaEngineParts) {
     this.definitions = new Map(parts.definitions.map((definition) => [definition.name, definition]));
@@ -58,6 +60,7 @@ export class SagaEngine {
     this.runner = new SagaRunner({
       db: parts.db, store: this.store, definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
       log: parts.log.child({ component: 'saga' }), schedule: (id, version, inMs) => this.wake(id, version, inMs),
+      settled: (saga) => this.settledSagas.emit('settled', saga),
     }, this.owner);
   }
 
@@ -114,6 +117,15 @@ export class SagaEngine {
     const resumed = await this.store.unpark(id);
     if (resumed) await this.wake(resumed.id, resumed.version, 0);
     return resumed;
+  }
+
+  /**
+   * Listens for sagas that this process's workers finish (COMPLETED, COMPENSATED) or park
+   * (NEEDS_ATTENTION); for benchmarks, metrics and tests. Returns the way to stop listening.
+   */
+  onSettled(listener: (saga: SagaRecord) => void): () => void {
+    this.settledSagas.on('settled', listener);
+    return () => this.settledSagas.off('settled', listener);
   }
 
   get hasSagas(): boolean {

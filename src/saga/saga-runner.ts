@@ -19,6 +19,8 @@ export interface RunnerParts {
   log: Logger;
   /** a parked or backed-off saga needs a job at a later time */
   schedule(id: string, version: number, inMs: number): Promise<void>;
+  /** told of every saga this worker finished or parked */
+  settled(saga: SagaRecord): void;
 }
 
 /** The signal an abort request buffers; honoured at the next step boundary before the pivot. */
@@ -181,6 +183,9 @@ export class SagaRunner {
   private async checkpoint(trx: Knex.Transaction, saga: SagaRecord, next: Checkpoint): Promise<SagaRecord | undefined> {
     const written = await this.parts.store.checkpoint(trx, saga.id, this.owner, next);
     if (!written) throw new LeaseLost();
+    if (written.status === 'COMPLETED' || written.status === 'COMPENSATED' || written.status === 'NEEDS_ATTENTION') {
+      trx.executionPromise.then(() => this.parts.settled(written), () => undefined);
+    }
     return next.keepLease ? written : this.dueAgain(written);
   }
 
