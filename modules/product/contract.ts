@@ -77,12 +77,19 @@ export type ReservationOutcome =
 export interface ProductCatalog {
   /** current prices of the given items, in the order given */
   priceItems(items: readonly OrderItem[]): Promise<PricingOutcome>;
-  /** holds the units of every item, or none of them */
+  /** holds the units of every item, or none of them; an unknown product counts as out of stock */
   reserveInventory(command: { reservationId: string; items: readonly OrderItem[] }): Promise<ReservationOutcome>;
   /** gives held units back; harmless when nothing is held (or was never reserved) */
   releaseInventory(command: { reservationId: string }): Promise<void>;
-  /** turns held units into sold ones; harmless when already committed */
+  /**
+   * turns held units into sold ones; harmless when already committed. A reservation that holds
+   * nothing (unknown, or released) cannot be sold: it rejects with a problem whose code is
+   * {@link RESERVATION_NOT_HELD}, for an operator to look at, rather than selling units that were given back.
+   */
   commitInventory(command: { reservationId: string }): Promise<void>;
 }
 
 export const ProductCatalogApi = facadeKey<ProductCatalog>('product');
+
+/** The stable code of the problem `commitInventory` rejects with when the reservation holds no units. */
+export const RESERVATION_NOT_HELD = 'reservation-not-held';
