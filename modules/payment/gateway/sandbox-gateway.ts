@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from '../../../src/config/config.js';
+import { decideCharge } from './sandbox-cards.js';
+import {
+  gatewayRejected, gatewayTimedOut, gatewayUnavailable,
+  type ChargeAnswer, type ChargeRequest, type PaymentGateway, type RefundAnswer, type RefundRequest,
+} from './payment-gateway.js';
+
+const LEDGER = 'sandbox_gateway_ledger';
+
+interface LedgerRow {
+  idempotency_key: string;
+  operation: 'charge' | 'refund';
+  attempts: number;
+  amount_cents: number;
+  charge_id: string | null;
+  answer: ChargeAnswer | RefundAnswer | null;
+}
+
+/**
+ * The built-in gateway for development and tests. Its ledger table stands in for a remote
+ * gateway's memory of idempotency keys: the first answer to a key is kept and given again,
+ * so a repeated charge never charges twice. It never stores a card number.
+ */
+export class SandboxGateway implements PaymentGateway {
+  private readonly db: Knex;
+  private readonly slowMs: number;
+
+  constructor({ db, config }: { db: Knex; config: Pick<Config, 'SANDBOX_SLOW_MS'> }) {
+    this.db = db;
+    this.slowMs = config.SANDBOX_SLOW_MS;
+  }
+
+  async charge(request: ChargeRequest): Promise<ChargeAnswer> {
+    request.signal?.throwIfAborted();
+    const row = await this.touch(request.idempotencyKey, 'charge', request.amountCents);
+    if (row.answer) return row.answer as ChargeAnswer;
+    const decision = decideCharge(request.cardNumber, row.attempts);
+    if (decision.kind === 'unavailable') throw gatewayUnavailable('sandbox gateway: temporarily unavailable');
+    if (decision.kind === 'slow') await this.wait(request.signal);
+    const answer: ChargeAnswer = decision.kind === 'decline'
+      ? { status: 'declined', reason: decision.reason, message: decision.message }
+      : { status: 'approved', chargeId: `ch_${uuidv7()}` };
+    return (await this.answer(request.idempotencyKey, answer, answer.status === 'approved' ? answer.chargeId : null)) as ChargeAnswer;
+  }
+
+  async refund(request: RefundRequest): Promise<RefundAnswer> {
+    request.signal?.throwIfAborted();
+    // The remote's own transaction: the charge row's lock keeps two refunds from both fitting.
+    return this.db.transaction(async (trx) => {
+      const charge = await trx<LedgerRow>(LEDGER).where({ operation: 'charge', charge_id: request.chargeId }).forUpdate().first();
+      if (!charge) throw gatewayRejected('sandbox gateway: no such charge');
+      const row = await this.touch(request.idempotencyKey, 'refund', request.amountCents, trx, request.chargeId);
+      if (row.answer) return row.answer as RefundAnswer;
+      const [refunds] = await trx(LEDGER).where({ operation: 'refund', charge_id: request.chargeId }).whereNotNull('answer').sum({ refunded: 'amount_cents' });
+      if (Number(refunds?.refunded ?? 0) + request.amountCents > charge.amount_cents) throw gatewayRejected('sandbox gateway: the refunds would exceed the charge');
+      return (await this.answer(request.idempotencyKey, { refundId: `re_${uuidv7()}` }, request.chargeId, trx)) as RefundAnswer;
+    });
+  }
+
+  /** Counts the call under its key; a key reused for another operation or amount is refused, as real gateways do. */
+  private async touch(key: string, operation: LedgerRow['operation'], amountCents: number, db: Knex | Knex.Transaction = this.db, chargeId: string | null = null): Promise<LedgerRow> {
+    const [row] = (await db(LEDGER)
+      .insert({ idempotency_key: key, operation, amount_cents: amountCents, charge_id: chargeId, attempts: 1 })
+      .onConflict('idempotency_key')
+      .merge({ attempts: db.raw(`${LEDGER}.attempts + 1`) })
+      .returning(['idempotency_key', 'operation', 'attempts', 'amount_cents', 'charge_id', 'answer'])) as LedgerRow[];
+    if (row!.operation !== operation || row!.amount_cents !== amountCents) {
+      throw gatewayRejected('sandbox gateway: idempotency key reused with different parameters');
+    }
+    return row!;
+  }
+
+  /** Keeps the first answer: when two calls with one key race, both return the winner's. */
+  private async answer(key: string, answer: ChargeAnswer | RefundAnswer, chargeId: string | null, db: Knex | Knex.Transaction = this.db): Promise<ChargeAnswer | RefundAnswer> {
+    const [stored] = (await db(LEDGER)
+      .where({ idempotency_key: key }).whereNull('answer')
+      .update({ answer: JSON.stringify(answer), charge_id: chargeId, answered_at: db.fn.now() })
+      .returning('answer')) as { answer: ChargeAnswer | RefundAnswer }[];
+    if (stored) return stored.answer;
+    const first = (await db<LedgerRow>(LEDGER).where({ idempotency_key: key }).first('answer'))!;
+    return first.answer!;
+  }
+
+  private async wait(signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(this.slowMs, undefined, signal ? { signal } : {});
+    } catch (error) {
+      // The caller stopped waiting: like a remote that notices the dropped connection, nothing is recorded.
+      if (signal?.aborted) throw gatewayTimedOut('sandbox gateway: the caller gave up waiting');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { Knex } from 'knex';
+import type { CardBrand, PaymentFailureReason } from './contract.js';
+import type { PaymentStatus } from './domain/payment-status.js';
+
+interface PaymentRow {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  payment_method_id: string;
+  amount_cents: number;
+  currency: string;
+  status: PaymentStatus;
+  brand: CardBrand | null;
+  last4: string | null;
+  charge_id: string | null;
+  failure_reason: PaymentFailureReason | null;
+  failure_message: string | null;
+  refunded_cents: number;
+  cancel_reason: string | null;
+  cancel_requested_at: Date | null;
+  correlation_id: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface StoredPayment {
+  id: string;
+  orderId: string;
+  customerId: string;
+  paymentMethodId: string;
+  amountCents: number;
+  currency: string;
+  status: PaymentStatus;
+  brand: CardBrand | null;
+  last4: string | null;
+  chargeId: string | null;
+  failureReason: PaymentFailureReason | null;
+  failureMessage: string | null;
+  refundedCents: number;
+  cancelReason: string | null;
+  cancelRequested: boolean;
+  correlationId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewPayment = Pick<StoredPayment, 'id' | 'orderId' | 'customerId' | 'paymentMethodId' | 'amountCents' | 'currency' | 'status' | 'brand' | 'last4' | 'failureReason' | 'failureMessage' | 'correlationId'>;
+export type PaymentChanges = Partial<Pick<StoredPayment, 'status' | 'chargeId' | 'failureReason' | 'failureMessage' | 'refundedCents' | 'cancelReason'>> & { cancelRequested?: true };
+
+const toPayment = (row: PaymentRow): StoredPayment => ({
+  id: row.id, orderId: row.order_id, customerId: row.customer_id, paymentMethodId: row.payment_method_id,
+  amountCents: row.amount_cents, currency: row.currency, status: row.status, brand: row.brand, last4: row.last4,
+  chargeId: row.charge_id, failureReason: row.failure_reason, failureMessage: row.failure_message,
+  refundedCents: row.refunded_cents, cancelReason: row.cancel_reason, cancelRequested: row.cancel_requested_at !== null,
+  correlationId: row.correlation_id, version: row.version,
+  createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+});
+
+const COLUMN_OF: Record<Exclude<keyof PaymentChanges, 'cancelRequested'>, string> = {
+  status: 'status', chargeId: 'charge_id', failureReason: 'failure_reason', failureMessage: 'failure_message',
+  refundedCents: 'refunded_cents', cancelReason: 'cancel_reason',
+};
+
+/** SQL for payments and for orders cancelled before their payment was requested. */
+export class PaymentRepository {
+  private readonly db: Knex;
+
+  constructor({ db }: { db: Knex }) {
+    this.db = db;
+  }
+
+  /**
+   * Serialises everything that decides an order's payment (a request, a cancellation) for
+   * the rest of the transaction. A row lock cannot do it: before the request there is no row.
+   */
+  async lockOrder(trx: Knex.Transaction, orderId: string): Promise<void> {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`payment-order:${orderId}`]);
+  }
+
+  /** The order's first payment wins: undefined when the order already has one. */
+  async insertIfAbsent(trx: Knex.Transaction, payment: NewPayment): Promise<StoredPayment | undefined> {
+    const [row] = await trx<PaymentRow>('payments')
+      .insert({
+        id: payment.id, order_id: payment.orderId, customer_id: payment.customerId, payment_method_id: payment.paymentMethodId,
+        amount_cents: payment.amountCents, currency: payment.currency, status: payment.status, brand: payment.brand,
+        last4: payment.last4, failure_reason: payment.failureReason, failure_message: payment.failureMessage,
+        correlation_id: payment.correlationId,
+      })
+      .onConflict('order_id').ignore()
+      .returning('*');
+    return row ? toPayment(row as PaymentRow) : undefined;
+  }
+
+  async find(id: string, trx?: Knex.Transaction, forUpdate = false): Promise<StoredPayment | undefined> {
+    const query = (trx ?? this.db)<PaymentRow>('payments').where({ id }).first();
+    const row = await (forUpdate ? query.forUpdate() : query);
+    return row ? toPayment(row) : undefined;
+  }
+
+  async findByOrder(orderId: string, trx?: Knex.Transaction, forUpdate = false): Promise<StoredPayment | undefined> {
+    const query = (trx ?? this.db)<PaymentRow>('payments').where({ order_id: orderId }).first();
+    const row = await (forUpdate ? query.forUpdate() : query);
+    return row ? toPayment(row) : undefined;
+  }
+
+  /** Applies changes and bumps the version, which becomes the event's aggregate version. */
+  async update(trx: Knex.Transaction, id: string, changes: PaymentChanges): Promise<StoredPayment> {
+    const values: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(changes)) {
+      if (field === 'cancelRequested') values.cancel_requested_at = trx.raw('coalesce(cancel_requested_at, now())');
+      else values[COLUMN_OF[field as keyof typeof COLUMN_OF]] = value;
+    }
+    const [row] = await trx<PaymentRow>('payments')
+      .where({ id })
+      .update({ ...values, version: trx.raw('version + 1'), updated_at: trx.fn.now() } as never)
+      .returning('*');
+    return toPayment(row as PaymentRow);
+  }
+
+  /** Newest first; `customerId` undefined lists everyone's (the admin's view). */
+  async list(filter: { customerId?: string; orderId?: string; limit: number }): Promise<StoredPayment[]> {
+    const query = this.db<PaymentRow>('payments').orderBy('id', 'desc').limit(filter.limit);
+    if (filter.customerId) query.where({ customer_id: filter.customerId });
+    if (filter.orderId) query.where({ order_id: filter.orderId });
+    return (await query).map(toPayment);
+  }
+
+  async rememberCancelledOrder(trx: Knex.Transaction, orderId: string, reason: string): Promise<void> {
+    await trx('order_cancellations').insert({ order_id: orderId, reason }).onConflict('order_id').ignore();
+  }
+
+  async isCancelledOrder(trx: Knex.Transaction, orderId: string): Promise<boolean> {
+    return (await trx('order_cancellations').where({ order_id: orderId }).first('order_id')) !== undefined;
+  }
+}
