@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
-import type { Channel, SentNotification } from './contract.js';
+import type { Channel, DeliveryStatus, SentNotification } from './contract.js';
+import { CLAIM_TIMING } from './domain/retry-schedule.js';
 
 export interface OutgoingNotification {
   userId: string;
@@ -13,10 +14,11 @@ export interface OutgoingNotification {
 }
 
 interface NotificationRow {
-  id: string; channel: Channel; recipient: string; template: string; subject: string; body: string; created_at: Date;
+  id: string; channel: Channel; recipient: string; template: string; subject: string; body: string;
+  status: DeliveryStatus; created_at: Date; sent_at: Date | null;
 }
 
-/** What was sent to whom; the unique (event, channel) key makes recording a message idempotent. */
+/** What was (or is to be) sent to whom; the unique (event, channel) key makes recording a message idempotent. */
 export class NotificationLog {
   private readonly db: Knex;
 
@@ -24,23 +26,30 @@ export class NotificationLog {
     this.db = db;
   }
 
-  async record(trx: Knex.Transaction, message: OutgoingNotification): Promise<boolean> {
-    const inserted = await trx('notifications')
-      .insert({
+  /**
+   * Records messages as pending in the caller's transaction; returns the ids of those that
+   * are new (a redelivered event records nothing), which the caller dispatches after commit.
+   */
+  async recordPending(trx: Knex.Transaction, messages: readonly OutgoingNotification[]): Promise<string[]> {
+    if (messages.length === 0) return [];
+    const nextAttemptAt = trx.raw("now() + ? * interval '1 millisecond'", [CLAIM_TIMING.graceMs]);
+    const inserted = (await trx('notifications')
+      .insert(messages.map((message) => ({
         id: uuidv7(), user_id: message.userId, channel: message.channel, recipient: message.recipient,
         template: message.template, subject: message.subject, body: message.body, event_id: message.eventId,
-      })
+        status: 'pending', next_attempt_at: nextAttemptAt,
+      })))
       .onConflict(['event_id', 'channel'])
       .ignore()
-      .returning('id');
-    return inserted.length > 0;
+      .returning('id')) as { id: string }[];
+    return inserted.map((row) => row.id);
   }
 
   async sentTo(userId: string, limit: number): Promise<SentNotification[]> {
-    const rows = (await this.db('notifications').where({ user_id: userId }).orderBy('created_at', 'desc').limit(limit)) as NotificationRow[];
+    const rows = (await this.db('notifications').where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)) as NotificationRow[];
     return rows.map((row) => ({
       id: row.id, channel: row.channel, recipient: row.recipient, template: row.template, subject: row.subject, body: row.body,
-      createdAt: row.created_at.toISOString(),
+      status: row.status, createdAt: row.created_at.toISOString(), sentAt: row.sent_at?.toISOString() ?? null,
     }));
   }
 }

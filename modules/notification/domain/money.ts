@@ -1,0 +1,15 @@
+/**
+ * An amount in minor units (cents) as a customer reads it, e.g. `formatMoney(1999, 'EUR')` → `€19.99`.
+ * The currency's own number of decimals decides the scale (JPY has none), so amounts in
+ * minor units stay right for every currency Intl knows.
+ */
+export function formatMoney(minorUnits: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(minorUnits / 10 ** decimals);
+  } catch {
+    // An unknown code must not lose the message: show the number and the code as given.
+    return `${(minorUnits / 100).toFixed(2)} ${currency}`;
+  }
+}
