@@ -11,8 +11,8 @@ import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
 import { DEMO_CUSTOMER } from '../modules/user/index.js';
 import { ensurePostgres } from './dev/local-postgres.js';
-import type { LocalService } from './dev/local-service.js';
-import { ensureRedis, RedisServerMissingError } from './dev/local-redis.js';
+import { displayPath, isLocalServiceError, type LocalService } from './dev/local-service.js';
+import { ensureRedis } from './dev/local-redis.js';
 import { exitOnStartupError } from './startup-error.js';
 
 const DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -49,15 +49,16 @@ try {
   const adminPassword = config.ADMIN_PASSWORD === DEV_SECRETS.ADMIN_PASSWORD ? `${config.ADMIN_PASSWORD} (dev default; set ADMIN_PASSWORD to change)` : '(from ADMIN_PASSWORD)';
   say([
     `ready on ${url}`,
-    `  PostgreSQL  ${redactPassword(config.DATABASE_URL)}${postgres.startedHere ? ' (embedded, .data/postgres)' : ''}`,
-    `  Redis       ${config.REDIS_URL}${redis.startedHere ? ' (private redis-server, .data/redis)' : ''}`,
+    `  PostgreSQL  ${redactPassword(config.DATABASE_URL)}${postgres.startedHere ? ` (embedded, ${displayPath(postgres.dataDir ?? '')})` : ''}`,
+    `  Redis       ${config.REDIS_URL}${redis.startedHere ? ` (private redis-server, ${displayPath(redis.dataDir ?? '')})` : ''}`,
     `  admin       ${config.ADMIN_EMAIL} / ${adminPassword}`,
     `  customer    ${DEMO_CUSTOMER.email} / ${DEMO_CUSTOMER.password} (demo data)`,
     `  try         curl ${url}/readyz`,
   ].join('\n'));
 } catch (error) {
   await stopStarted();
-  if (error instanceof RedisServerMissingError) {
+  // A service we can neither find nor start is the user's to fix: its message says how, a stack trace would not.
+  if (isLocalServiceError(error)) {
     process.stderr.write(`\n${error.message}\n`);
     process.exit(1);
   }

@@ -3,10 +3,12 @@ import { v7 as uuidv7 } from 'uuid';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { UserProfileUpdated, UserRegistered, type NotificationPreferences, type UserProfile, type UserRole } from './contract.js';
 import { normalizeEmail } from './domain/email-address.js';
+import { readPhoneNumber } from './domain/phone-number.js';
 import { changedFields, type ProfileField, type ProfilePatch } from './domain/profile-changes.js';
-import { EmailAlreadyRegistered, UserNotFound } from './domain/user-problems.js';
+import { EmailAlreadyRegistered, InvalidPhoneNumber, UserNotFound } from './domain/user-problems.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { StoredUser, UserRepository } from './repository.js';
+import type { UserCradle } from './user-services.js';
 
 export interface Registration {
   email: string;
@@ -22,6 +24,13 @@ const profileOf = (user: StoredUser): UserProfile => ({
   phone: user.phone, address: user.address, preferences: user.preferences,
 });
 
+/** A national number is read with the country of the address the profile will have after the patch. */
+function storedPhone(written: string, address: { country: string } | null): string {
+  const reading = readPhoneNumber(written, address?.country);
+  if (!reading.ok) throw InvalidPhoneNumber(reading.message, reading.reason === 'needs-country' ? 'phone_number_needs_country' : 'invalid_phone_number');
+  return reading.e164;
+}
+
 /** Use cases of a user's own account: each change and its event commit together. */
 export class UserAccounts {
   private readonly db: Knex;
@@ -29,7 +38,7 @@ export class UserAccounts {
   private readonly outbox: OutboxWriter;
   private readonly passwords: PasswordHasher;
 
-  constructor(deps: { db: Knex; userRepository: UserRepository; outbox: OutboxWriter; passwordHasher: PasswordHasher }) {
+  constructor(deps: Pick<UserCradle, 'db' | 'userRepository' | 'outbox' | 'passwordHasher'>) {
     this.db = deps.db;
     this.users = deps.userRepository;
     this.outbox = deps.outbox;
@@ -65,10 +74,13 @@ export class UserAccounts {
     return { ...profileOf(user), createdAt: user.createdAt, updatedAt: user.updatedAt };
   }
 
+  /** A phone number may be written as people do; it is stored in E.164, so an equal number changes nothing. */
   updateProfile(userId: string, patch: ProfilePatch): Promise<UserProfile> {
     return this.change(userId, (current) => {
-      const changed = changedFields({ ...current }, patch);
-      return { changed, changes: Object.fromEntries(changed.map((field) => [field, patch[field]])) };
+      const address = patch.address === undefined ? current.address : patch.address;
+      const normalized = typeof patch.phone === 'string' ? { ...patch, phone: storedPhone(patch.phone, address) } : patch;
+      const changed = changedFields({ ...current }, normalized);
+      return { changed, changes: Object.fromEntries(changed.map((field) => [field, normalized[field]])) };
     });
   }
 

@@ -1,13 +1,11 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { fromScope } from '../../src/app/request-scope.js';
+import { cradleOf } from '../../src/app/request-scope.js';
 import type { ModuleKernel } from '../../src/app/module-definition.js';
 import { principalOf } from '../../src/http/authenticate.js';
 import { readBody, readQuery } from '../../src/http/validate.js';
 import { Address, NotificationPreferences } from './contract.js';
-import type { UserAccounts } from './accounts.js';
-import type { Login } from './login.js';
-import type { UserDirectory } from './user-directory.js';
+import type { UserServices } from './user-services.js';
 
 const Email = z.email().max(254);
 // Argon2 accepts any length, but a megabyte password is a denial-of-service vector, not a secret.
@@ -20,7 +18,8 @@ const ProfilePatchInput = z
   .strictObject({
     firstName: Name.nullable().optional(),
     lastName: Name.nullable().optional(),
-    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +4915112345678').nullable().optional(),
+    // Written as people do (+44 20 7946 0000, 0044 …, 020 … with an address); the use case stores E.164.
+    phone: z.string().trim().min(1).max(40).nullable().optional(),
     address: Address.nullable().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one of firstName, lastName, phone, address');
@@ -33,7 +32,7 @@ const UserListQuery = z.strictObject({
 export function userRoutes(router: Router, { guards }: Pick<ModuleKernel, 'guards'>): void {
   router.post('/api/v1/auth/register', async (ctx) => {
     const input = readBody(ctx, RegisterInput);
-    const created = await fromScope<UserAccounts>(ctx, 'userAccounts').register(input);
+    const created = await cradleOf<UserServices>(ctx).userAccounts.register(input);
     ctx.status = 201;
     ctx.set('Location', '/api/v1/users/me');
     ctx.body = created;
@@ -42,26 +41,26 @@ export function userRoutes(router: Router, { guards }: Pick<ModuleKernel, 'guard
   router.post('/api/v1/auth/login', async (ctx) => {
     const input = readBody(ctx, LoginInput);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await fromScope<Login>(ctx, 'login').login(input, ctx.ip);
+    ctx.body = await cradleOf<UserServices>(ctx).login.login(input, ctx.ip);
   });
 
   router.get('/api/v1/users/me', guards.requireUser, async (ctx) => {
-    ctx.body = await fromScope<UserAccounts>(ctx, 'userAccounts').profile(principalOf(ctx).userId);
+    ctx.body = await cradleOf<UserServices>(ctx).userAccounts.profile(principalOf(ctx).userId);
   });
 
   router.patch('/api/v1/users/me', guards.requireUser, async (ctx) => {
     const patch = readBody(ctx, ProfilePatchInput);
-    ctx.body = await fromScope<UserAccounts>(ctx, 'userAccounts').updateProfile(principalOf(ctx).userId, patch);
+    ctx.body = await cradleOf<UserServices>(ctx).userAccounts.updateProfile(principalOf(ctx).userId, patch);
   });
 
   router.put('/api/v1/users/me/preferences', guards.requireUser, async (ctx) => {
     const preferences = readBody(ctx, NotificationPreferences);
-    const profile = await fromScope<UserAccounts>(ctx, 'userAccounts').setPreferences(principalOf(ctx).userId, preferences);
+    const profile = await cradleOf<UserServices>(ctx).userAccounts.setPreferences(principalOf(ctx).userId, preferences);
     ctx.body = profile.preferences;
   });
 
   router.get('/api/v1/users', guards.requireRole('admin'), async (ctx) => {
     const query = readQuery(ctx, UserListQuery);
-    ctx.body = await fromScope<UserDirectory>(ctx, 'userDirectory').list(query.limit, query.after);
+    ctx.body = await cradleOf<UserServices>(ctx).userDirectory.list(query.limit, query.after);
   });
 }

@@ -10,6 +10,7 @@ import { UserRepository } from './repository.js';
 import { seedUsers } from './seed.js';
 import { UserDirectory } from './user-directory.js';
 import { userRoutes } from './http.js';
+import type { UserCradle, UserRegistrations } from './user-services.js';
 
 export * from './contract.js';
 /** the demo account `npm run dev` seeds and announces */
@@ -26,13 +27,13 @@ export const userModule = defineModule({
     container.register({
       userRepository: asClass(UserRepository).singleton(),
       passwordHasher: asClass(PasswordHasher).singleton(),
-      loginThrottle: asFunction(({ redis, config }) => new LoginThrottle({
+      loginThrottle: asFunction(({ redis, config }: UserCradle) => new LoginThrottle({
         redis, keyPrefix: `${config.REDIS_PREFIX}:login`, maxAttempts: config.LOGIN_MAX_ATTEMPTS, windowSeconds: config.LOGIN_WINDOW_SECONDS,
       })).singleton(),
       userAccounts: asClass(UserAccounts).singleton(),
       userDirectory: asClass(UserDirectory).singleton(),
       login: asClass(Login).singleton(),
-    });
+    } satisfies UserRegistrations);
   },
   routes: userRoutes,
   seed: seedUsers,

@@ -4,6 +4,7 @@ import { InvalidCredentials, LoginThrottled } from './domain/user-problems.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { UserRepository } from './repository.js';
+import type { UserCradle } from './user-services.js';
 
 /** Exchanges email and password for an access token. */
 export class Login {
@@ -12,7 +13,7 @@ export class Login {
   private readonly throttle: LoginThrottle;
   private readonly tokens: AccessTokens;
 
-  constructor(deps: { userRepository: UserRepository; passwordHasher: PasswordHasher; loginThrottle: LoginThrottle; tokens: AccessTokens }) {
+  constructor(deps: Pick<UserCradle, 'userRepository' | 'passwordHasher' | 'loginThrottle' | 'tokens'>) {
     this.users = deps.userRepository;
     this.passwords = deps.passwordHasher;
     this.throttle = deps.loginThrottle;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Address, NotificationPreferences, UserProfile, UserRole } from './contract.js';
+import type { UserCradle } from './user-services.js';
 
 interface UserRow {
   id: string;
@@ -59,7 +60,7 @@ const JSON_COLUMNS = new Set(['address', 'preferences']);
 export class UserRepository {
   private readonly db: Knex;
 
-  constructor({ db }: { db: Knex }) {
+  constructor({ db }: Pick<UserCradle, 'db'>) {
     this.db = db;
   }
 

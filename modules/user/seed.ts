@@ -1,14 +1,13 @@
 import type { ModuleContainer, SeedOptions } from '../../src/app/module-definition.js';
 import { Problem } from '../../src/http/problem.js';
-import type { UserAccounts } from './accounts.js';
 import { normalizeEmail } from './domain/email-address.js';
-import type { UserRepository } from './repository.js';
+import { userCradleOf } from './user-services.js';
 
 export const DEMO_CUSTOMER = { email: 'customer@example.com', password: 'customer-dev-password', firstName: 'Demo', lastName: 'Customer' };
 
 async function registerUnlessPresent(container: ModuleContainer, registration: typeof DEMO_CUSTOMER, role: 'customer' | 'admin'): Promise<'created' | 'present'> {
   try {
-    await container.resolve<UserAccounts>('userAccounts').register(registration, role);
+    await userCradleOf(container).userAccounts.register(registration, role);
     return 'created';
   } catch (error) {
     if (error instanceof Problem && error.status === 409) return 'present';
@@ -24,7 +23,7 @@ export async function seedUsers(container: ModuleContainer, options: SeedOptions
   const { config, log } = container.cradle;
   const admin = { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, firstName: 'Admin', lastName: 'User' };
   if ((await registerUnlessPresent(container, admin, 'admin')) === 'present') {
-    const repository = container.resolve<UserRepository>('userRepository');
+    const repository = userCradleOf(container).userRepository;
     const existing = await repository.findByEmail(normalizeEmail(admin.email));
     if (existing && existing.role !== 'admin') {
       await container.cradle.db.transaction((trx) => repository.update(trx, existing.id, { role: 'admin' }));

@@ -91,6 +91,55 @@ describe('a customer account', () => {
     expect(events[2].data).toMatchObject({ changed: ['preferences'], profile: { preferences: { email: false, sms: true, push: true } } });
   });
 
+  it('takes a phone number written the usual ways and stores it in E.164', async () => {
+    const user = await registered();
+    const first = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone: '+44 20 7946 0000' } });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ phone: '+442079460000' });
+
+    // The same number written otherwise is the same number: no change, no event.
+    for (const phone of ['0044 20 7946 0000', '+44-20-7946-0000', '+44.20.7946.0000', '+44 (0)20 7946 0000', '+442079460000']) {
+      const again = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone } });
+      expect(again.status, phone).toBe(200);
+      expect(again.body, phone).toMatchObject({ phone: '+442079460000' });
+    }
+    expect((await outboxRows(user.id)).map((e) => e.event_type)).toEqual(['UserRegistered', 'UserProfileUpdated']);
+    const { rows } = await db.query('SELECT phone FROM users.users WHERE id = $1', [user.id]);
+    expect(rows[0].phone).toBe('+442079460000');
+  });
+
+  it('reads a national number with the country of the address, and asks for the international form without one', async () => {
+    const user = await registered();
+    const alone = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone: '020 7946 0000' } });
+    expectProblem(alone, 400, 'validation-failed');
+    expect(alone.body.detail).toMatch(/^phone: .*international form/);
+    expect(alone.body.errors).toEqual([expect.objectContaining({ path: 'phone', code: 'phone_number_needs_country' })]);
+
+    const london = { line1: '1 Main Street', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' };
+    const withAddress = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone: '020 7946 0000', address: london } });
+    expect(withAddress.status).toBe(200);
+    expect(withAddress.body).toMatchObject({ phone: '+442079460000', address: london });
+
+    // Later patches use the stored address.
+    const mobile = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone: '07911 123456' } });
+    expect(mobile.status).toBe(200);
+    expect(mobile.body).toMatchObject({ phone: '+447911123456' });
+  });
+
+  it.each([
+    ['too short', '+44 20 7946 000'],
+    ['an unknown country code', '+999 1234567'],
+    ['letters', '+44 20 7946 ABCD'],
+    ['an extension', '+44 20 7946 0000 ext. 12'],
+  ])('refuses a phone number with %s, naming the field', async (_name, phone) => {
+    const user = await registered();
+    const res = await t.http.patch('/api/v1/users/me', { token: user.token, body: { phone } });
+    expectProblem(res, 400, 'validation-failed');
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'phone', code: 'invalid_phone_number' })]);
+    expect((await t.http.get('/api/v1/users/me', { token: user.token })).body).toMatchObject({ phone: null });
+    expect(await outboxRows(user.id)).toHaveLength(1);
+  });
+
   it('raises no event for a patch that changes nothing', async () => {
     const user = await registered();
     const res = await t.http.patch('/api/v1/users/me', { token: user.token, body: { firstName: 'Ada' } });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { UserRole } from './contract.js';
+import type { UserCradle } from './user-services.js';
 
 export interface UserSummary {
   id: string;
@@ -12,7 +13,7 @@ export interface UserSummary {
 export class UserDirectory {
   private readonly db: Knex;
 
-  constructor({ db }: { db: Knex }) {
+  constructor({ db }: Pick<UserCradle, 'db'>) {
     this.db = db;
   }
 

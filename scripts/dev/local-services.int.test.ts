@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,8 +6,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensurePostgres } from './local-postgres.js';
-import { isListening, type LocalService } from './local-service.js';
+import { isListening, isLocalServiceError, type LocalService } from './local-service.js';
 import { ensureRedis, RedisServerMissingError } from './local-redis.js';
+import { relocatedHome } from './postgres-placement.js';
+
+const asRoot = process.getuid?.() === 0;
 
 const tempDirs: string[] = [];
 const started: LocalService[] = [];
@@ -85,6 +88,65 @@ describe('local dev services', () => {
 
     expect(await isListening('127.0.0.1', port)).toBe(false);
   }, 60_000);
+
+  it.runIf(asRoot)('as root, keeps the cluster of a folder the postgres user cannot enter in a per-project folder under the temp dir', async () => {
+    // Like /root: mkdtemp makes the folder 0700, so the "postgres" user the server runs as cannot enter it.
+    const privateDir = await tempDir();
+    expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
+    const dataDir = path.join(privateDir, 'postgres');
+    const home = relocatedHome(dataDir);
+    tempDirs.push(home);
+    const port = await freePort();
+
+    const first = track(await ensurePostgres({ url: undefined, dataDir, port, log, probeDefault: false }));
+    expect(first.dataDir).toBe(path.join(home, 'data'));
+    expect(messages).toContain(`the postgres user that PostgreSQL runs as cannot reach ${dataDir}, so the embedded cluster lives in ${home}`);
+    await withPg(first.url, async (client) => {
+      await client.query('CREATE TABLE survivor (note text)');
+      await client.query(`INSERT INTO survivor VALUES ('still here')`);
+      const { rows } = await client.query<{ encoding: string }>('SELECT pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()');
+      expect(rows[0]?.encoding).toBe('UTF8');
+    });
+    await first.stop();
+    // Nobody but the server's account may read the data; everyone may read the binaries' folder.
+    expect((await stat(path.join(home, 'data'))).mode & 0o777).toBe(0o700);
+    expect((await stat(home)).mode & 0o777).toBe(0o755);
+
+    const second = track(await ensurePostgres({ url: undefined, dataDir, port, log, probeDefault: false }));
+    const notes = await withPg(second.url, async (client) => (await client.query<{ note: string }>('SELECT note FROM survivor')).rows);
+    expect(notes).toEqual([{ note: 'still here' }]);
+    await second.stop();
+    expect(await isListening('127.0.0.1', port)).toBe(false);
+  }, 90_000);
+
+  it.runIf(asRoot)('as root, refuses a per-project folder that someone else could have planted', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const home = relocatedHome(dataDir);
+    tempDirs.push(home);
+    await mkdir(home);
+    await chmod(home, 0o777); // writable by anyone: it could have been anybody's
+
+    const error: unknown = await ensurePostgres({ url: undefined, dataDir, port: await freePort(), log, probeDefault: false }).catch((rejection: unknown) => rejection);
+
+    expect(isLocalServiceError(error)).toBe(true);
+    expect(error).toHaveProperty('message', `${home} exists but is not a folder that only root may change; remove it and start again.`);
+  });
+
+  it.runIf(asRoot)('as root, says in one sentence what to do when the postgres user can reach no folder at all', async () => {
+    const dataDir = path.join(await tempDir(), 'postgres');
+    const privateTemp = await tempDir(); // 0700, like a TMPDIR under /root
+    const original = process.env.TMPDIR;
+    process.env.TMPDIR = privateTemp;
+    try {
+      const error: unknown = await ensurePostgres({ url: undefined, dataDir, port: await freePort(), log, probeDefault: false }).catch((rejection: unknown) => rejection);
+
+      expect(isLocalServiceError(error)).toBe(true);
+      expect(error).toHaveProperty('message', expect.stringMatching(/can reach neither .* point TMPDIR at a folder it can enter, or run npm run dev as a normal user\.$/));
+    } finally {
+      if (original === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = original;
+    }
+  }, 30_000);
 
   it('starts a private redis-server when nothing answers', async () => {
     const dataDir = path.join(await tempDir(), 'redis');
