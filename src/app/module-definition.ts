@@ -62,6 +62,11 @@ export interface ModuleDefinition {
   facade?(container: ModuleContainer): object;
   /** maps HTTP to the module's services; handlers resolve from `ctx.state.scope` */
   routes?(router: Router, kernel: Pick<ModuleKernel, 'guards'>): void;
+  /**
+   * Starts background work of the module's own (beyond the kernel's relays, consumers and
+   * sagas) when the platform starts; stop it in a disposer registered with the service.
+   */
+  start?(container: ModuleContainer): Promise<void> | void;
   /** idempotent: creates what a fresh installation needs (and demo data on request) */
   seed?(container: ModuleContainer, options: SeedOptions): Promise<void>;
 }

@@ -146,6 +146,7 @@ export function createPlatform(parts: PlatformParts): Platform {
     async start() {
       await events.start();
       for (const { engine } of sagaEngines) engine.startWorkers();
+      for (const { definition, container } of modules) await definition.start?.(container);
     },
     async close() {
       await Promise.all(sagaEngines.map(({ engine }) => engine.stop()));

@@ -48,6 +48,8 @@ const ConfigSchema = z.object({
   RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 90).default(24),
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  /** how long a consumer's job stays claimed without a sign of life before another worker takes it back */
+  CONSUMER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(50),
   // One transaction at a time per consuming module: deliveries arriving meanwhile join the next
   // one. Overlapping transactions under moderate load only multiply commits and round trips,

@@ -25,6 +25,8 @@ export interface ConsumerParts {
   redisUrl: string;
   prefix: string;
   concurrency: number;
+  /** BullMQ lock of an active job; a worker killed mid-job gives its jobs back after about this long */
+  lockMs: number;
   /** most deliveries applied in one transaction */
   maxBatch: number;
   /** transactions in flight at once; more arriving deliveries wait and join the next batch */
@@ -60,6 +62,7 @@ export class EventConsumer {
     this.connection.on('error', () => undefined);
     this.worker = new Worker<EventEnvelope>(consumerQueueName(parts.module), (job) => this.process(job), {
       connection: this.connection, prefix: parts.prefix, concurrency: parts.concurrency,
+      lockDuration: parts.lockMs, stalledInterval: parts.lockMs,
     });
     this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'event worker error'));
     this.worker.on('failed', (job, error) => {

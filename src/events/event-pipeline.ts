@@ -78,7 +78,7 @@ export class EventPipeline {
       this.deadLetters.set(module.name, deadLetters);
       this.consumers.push(new EventConsumer({
         module: module.name, schema: module.schema, db: module.db, subscriptions: module.subscriptions, resolve: module.resolve,
-        redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY, maxBatch: config.CONSUMER_BATCH_SIZE, maxInFlight: config.CONSUMER_TRANSACTIONS,
+        redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY, lockMs: config.CONSUMER_LOCK_MS, maxBatch: config.CONSUMER_BATCH_SIZE, maxInFlight: config.CONSUMER_TRANSACTIONS,
         deadLetters, stats: this.stats, log: moduleLog,
       }));
     }

@@ -142,6 +142,8 @@ export class SagaEngine {
     this.workerConnection.on('error', () => undefined);
     this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job), {
       connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,
+      // A job of a killed worker comes back as soon as a saga lease would have run out.
+      lockDuration: parts.settings.leaseMs, stalledInterval: parts.settings.leaseMs,
     });
     this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'saga worker error'));
     this.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
@@ -188,11 +190,15 @@ export class SagaEngine {
     }
   }
 
-  /** One job per saga version: a repeated wake for the same version adds nothing while it waits. */
+  /**
+   * One job per saga version: a repeated wake for the same version adds nothing while it
+   * waits. Finished jobs are removed, failed ones too (the row and the log keep what matters),
+   * so a later wake of the same version is never swallowed by a job that is already over.
+   */
   private async wake(id: string, version: number, inMs: number): Promise<void> {
     try {
       await this.queue.add('run', { sagaId: id }, {
-        jobId: `${id}_v${version}`, delay: inMs, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 },
+        jobId: `${id}_v${version}`, delay: inMs, attempts: 1, removeOnComplete: true, removeOnFail: true,
       });
     } catch (error) {
       // The row is the truth: the sweep wakes the saga once Redis is back.

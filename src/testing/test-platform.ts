@@ -44,6 +44,8 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], op
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: withDatabase(serverUrl, database), REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: redisPrefix,
     // Fast re-drives and polling keep asynchronous tests short.
+    // Small pools: test files run side by side against one server with 100 connections.
+    DATABASE_POOL_MAX: '5',
     RELAY_POLL_MS: '100', DEAD_LETTER_SCAN_MS: '200', DEAD_LETTER_REDRIVE_DELAY_MS: '200', EVENT_BACKOFF_MS: '20',
     ...options.env,
   });
