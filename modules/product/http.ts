@@ -1,9 +1,8 @@
-import type Router from '@koa/router';
 import { z } from 'zod';
-import type { ModuleKernel } from '../../src/app/module-definition.js';
 import { cradleOf } from '../../src/app/request-scope.js';
-import { readBody, readQuery } from '../../src/http/validate.js';
-import { Currency } from './contract.js';
+import type { ApiRoutes } from '../../src/http/api/api-routes.js';
+import { Currency, ProductView } from './contract.js';
+import { InvalidCursor, ProductNotFound, SkuAlreadyExists, StockBelowReserved } from './domain/product-problems.js';
 import type { ProductServices } from './product-services.js';
 
 const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -31,38 +30,63 @@ const SearchQuery = z
     maxPriceCents: CentsParam.optional(),
     inStock: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
     limit: z.string().regex(/^\d{1,3}$/, 'a number from 1 to 100').transform(Number).pipe(z.number().min(1).max(100)).optional(),
-    cursor: z.string().min(1).max(1000).optional(),
+    cursor: z.string().min(1).max(1000).optional().describe('`nextCursor` of the previous page'),
   })
   .refine((query) => query.minPriceCents === undefined || query.maxPriceCents === undefined || query.minPriceCents <= query.maxPriceCents, {
     message: 'minPriceCents must not exceed maxPriceCents', path: ['minPriceCents'],
   });
 
-/** HTTP → use cases; no handler touches SQL or passes ctx on. */
-export function productRoutes(router: Router, { guards }: Pick<ModuleKernel, 'guards'>): void {
-  router.post('/api/v1/products', guards.requireRole('admin'), async (ctx) => {
-    const input = readBody(ctx, NewProductInput);
-    const created = await cradleOf<ProductServices>(ctx).catalogueAdmin.create(input);
-    ctx.status = 201;
-    ctx.set('Location', `/api/v1/products/${created.id}`);
-    ctx.body = created;
+// Any text: the catalogue answers an id that is not a UUID as a product it does not have.
+const ProductParams = z.strictObject({ id: z.string().describe('the product id (a UUID)') });
+
+const Product = ProductView.meta({ id: 'ProductView' });
+const ProductPage = z.object({ items: z.array(Product), nextCursor: z.string().nullable().describe('pass as `cursor` for the next page') }).meta({ id: 'ProductPage' });
+const TAG = 'products';
+
+/** HTTP → use cases; no handler touches SQL. */
+export function productRoutes(api: ApiRoutes): void {
+  api.describeTag(TAG, 'The catalogue: full-text search for anyone, changes and stock for admins');
+
+  api.route({
+    operationId: 'createProduct', method: 'post', path: '/api/v1/products', summary: 'Add a product to the catalogue', tags: [TAG], access: 'admin',
+    request: { body: NewProductInput },
+    responses: { 201: { description: 'The new product', body: Product, headers: z.object({ Location: z.string() }) } },
+    problems: [SkuAlreadyExists],
+  }).handle(async ({ body }, ctx) => {
+    const created = await cradleOf<ProductServices>(ctx).catalogueAdmin.create(body);
+    return { status: 201, body: created, headers: { Location: `/api/v1/products/${created.id}` } };
   });
 
-  router.get('/api/v1/products', async (ctx) => {
-    const { limit, ...filters } = readQuery(ctx, SearchQuery);
-    ctx.body = await cradleOf<ProductServices>(ctx).catalogueSearch.search({ ...filters, limit: limit ?? 20 });
-  });
+  api.route({
+    operationId: 'searchProducts', method: 'get', path: '/api/v1/products', summary: 'Search the catalogue', tags: [TAG], access: 'public',
+    description: '`q` takes search-box syntax (words, "phrases", -exclusions), ranked; without it, products are listed by name.',
+    request: { query: SearchQuery },
+    responses: { 200: { description: 'A page of products', body: ProductPage } },
+    problems: [InvalidCursor],
+  }).handle(async ({ query: { limit, ...filters } }, ctx) => ({
+    status: 200, body: await cradleOf<ProductServices>(ctx).catalogueSearch.search({ ...filters, limit: limit ?? 20 }),
+  }));
 
-  router.get('/api/v1/products/:id', async (ctx) => {
-    ctx.body = await cradleOf<ProductServices>(ctx).catalogueSearch.product(ctx.params.id ?? '');
-  });
+  api.route({
+    operationId: 'readProduct', method: 'get', path: '/api/v1/products/:id', summary: 'Read a product', tags: [TAG], access: 'public',
+    request: { params: ProductParams },
+    responses: { 200: { description: 'The product, with the units still available', body: Product } },
+    problems: [ProductNotFound],
+  }).handle(async ({ params }, ctx) => ({ status: 200, body: await cradleOf<ProductServices>(ctx).catalogueSearch.product(params.id) }));
 
-  router.patch('/api/v1/products/:id', guards.requireRole('admin'), async (ctx) => {
-    const patch = readBody(ctx, ProductPatchInput);
-    ctx.body = await cradleOf<ProductServices>(ctx).catalogueAdmin.update(ctx.params.id ?? '', patch);
-  });
+  api.route({
+    operationId: 'updateProduct', method: 'patch', path: '/api/v1/products/:id', summary: 'Change a product’s name, description or price', tags: [TAG], access: 'admin',
+    description: 'The SKU never changes.',
+    request: { params: ProductParams, body: ProductPatchInput },
+    responses: { 200: { description: 'The product after the change', body: Product } },
+    problems: [ProductNotFound],
+  }).handle(async ({ params, body }, ctx) => ({ status: 200, body: await cradleOf<ProductServices>(ctx).catalogueAdmin.update(params.id, body) }));
 
-  router.put('/api/v1/products/:id/stock', guards.requireRole('admin'), async (ctx) => {
-    const { stock } = readBody(ctx, StockInput);
-    ctx.body = await cradleOf<ProductServices>(ctx).catalogueAdmin.setStock(ctx.params.id ?? '', stock);
-  });
+  api.route({
+    operationId: 'setProductStock', method: 'put', path: '/api/v1/products/:id/stock', summary: 'Set the units in stock', tags: [TAG], access: 'admin',
+    description: 'Never below the units held by open reservations.',
+    request: { params: ProductParams, body: StockInput },
+    responses: { 200: { description: 'The product with its new availability', body: Product } },
+    problems: [ProductNotFound, StockBelowReserved],
+  }).handle(async ({ params, body }, ctx) => ({ status: 200, body: await cradleOf<ProductServices>(ctx).catalogueAdmin.setStock(params.id, body.stock) }));
 }

@@ -2,6 +2,11 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Config } from '../config/config.js';
+import { ApiCatalogue } from '../http/api/api-catalogue.js';
+import { apiDocumentRoutes } from '../http/api/api-document-routes.js';
+import { apiReference } from '../http/api/api-reference.js';
+import { ApiRoutes } from '../http/api/api-routes.js';
+import { openApiDocument, type OpenApiDocument } from '../http/api/openapi-document.js';
 import type { Guards } from '../http/authenticate.js';
 import { correlation } from '../http/correlation.js';
 import { problemResponses } from '../http/errors.js';
@@ -21,14 +26,32 @@ export interface HttpAppParts {
   guards: Guards;
   modules: readonly HostedModule[];
   readiness: Record<string, ReadinessCheck>;
-  /** kernel routers (admin API …) mounted beside the modules */
-  kernelRoutes?: readonly Router[];
+  /** kernel operations (admin API …) declared beside the modules', documented like them */
+  kernelRoutes?: readonly ((api: ApiRoutes) => void)[];
+  /** kernel browser pages (the admin sign-in) that are not part of the API document */
+  kernelPages?: readonly Router[];
   /** kernel middleware that owns a path of its own (the queue board), mounted before the routers */
   kernelMiddleware?: readonly Koa.Middleware[];
 }
 
+/** A route as Koa serves it: what `/openapi.json` must describe, or knowingly leave out. */
+export interface ServedRoute {
+  method: string;
+  path: string;
+}
+
+export interface HttpApp {
+  app: Koa;
+  /** the OpenAPI document of every operation declared through ApiRoutes */
+  document: OpenApiDocument;
+  /** every method and path the routers answer (HEAD left out: Koa adds it to each GET) */
+  routes: readonly ServedRoute[];
+}
+
+const API_VERSION = '1.0.0';
+
 /** A router per module whose first middleware opens the request's scope in that module's container. */
-function moduleRouter(hosted: HostedModule, guards: Guards): Router {
+function moduleRouter(hosted: HostedModule, guards: Guards, catalogue: ApiCatalogue): Router {
   const router = new Router();
   const moduleName = hosted.definition.name;
   router.use(async (ctx, next) => {
@@ -41,23 +64,44 @@ function moduleRouter(hosted: HostedModule, guards: Guards): Router {
       await scope.dispose();
     }
   });
-  hosted.definition.routes?.(router, { guards });
+  const api = new ApiRoutes(router, guards, catalogue);
+  hosted.definition.routes?.(api);
+  api.assertHandled();
   return router;
 }
 
+function describe(catalogue: ApiCatalogue, modules: readonly HostedModule[]): OpenApiDocument {
+  const hosted = modules.map((module) => module.definition.name).join(', ') || 'none';
+  return openApiDocument(catalogue, {
+    title: 'Commerce API',
+    version: API_VERSION,
+    description: `The operations this process serves (modules: ${hosted}). JSON only; every failure is \`application/problem+json\` (RFC 9457) with a stable \`code\`.`,
+  });
+}
+
 /**
- * Builds the Koa application from the hosted modules; it does not listen, so tests and
- * extracted services decide where it runs.
- * @example const app = buildHttpApp({ config, log, guards, modules, readiness })
+ * Builds the Koa application from the hosted modules, and the OpenAPI document of its
+ * operations; it does not listen, so tests and extracted services decide where it runs.
+ * @example const { app, document } = buildHttpApp({ config, log, guards, modules, readiness })
  */
-export function buildHttpApp(parts: HttpAppParts): Koa {
+export function buildHttpApp(parts: HttpAppParts): HttpApp {
   const app = new Koa({ proxy: parts.config.TRUST_PROXY });
   // Koa would print every error itself; ours are logged once, by the problem middleware.
   app.silent = true;
+  const catalogue = new ApiCatalogue();
+  // The modules' operations first: the document lists them in the order they are declared.
+  const modules = parts.modules.map((hosted) => moduleRouter(hosted, parts.guards, catalogue));
+  const kernel = new Router();
+  const kernelApi = new ApiRoutes(kernel, parts.guards, catalogue);
+  healthRoutes(kernelApi, parts.readiness);
+  apiDocumentRoutes(kernelApi, () => document);
+  for (const declare of parts.kernelRoutes ?? []) declare(kernelApi);
+  kernelApi.assertHandled();
+  // Once every operation is declared: the document is generated once and served as it is.
+  const document = describe(catalogue, parts.modules);
+
   const root = new Router();
-  root.use(healthRoutes(parts.readiness).routes());
-  for (const router of parts.kernelRoutes ?? []) root.use(router.routes());
-  for (const hosted of parts.modules) root.use(moduleRouter(hosted, parts.guards).routes());
+  for (const router of [kernel, ...(parts.kernelPages ?? []), apiReference({ documentUrl: '/openapi.json' }), ...modules]) root.use(router.routes());
 
   app.use(correlation(parts.log));
   app.use(problemResponses(parts.log));
@@ -66,5 +110,6 @@ export function buildHttpApp(parts: HttpAppParts): Koa {
   for (const middleware of parts.kernelMiddleware ?? []) app.use(middleware);
   app.use(root.routes());
   app.use(root.allowedMethods({ throw: true }));
-  return app;
+  const routes = root.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: String(layer.path) })));
+  return { app, document, routes };
 }

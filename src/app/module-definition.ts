@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { AwilixContainer } from 'awilix';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -6,6 +5,7 @@ import type { Config } from '../config/config.js';
 import type { EventDefinition } from '../events/envelope.js';
 import type { OutboxWriter } from '../events/outbox-writer.js';
 import type { EventSubscription } from '../events/subscription.js';
+import type { ApiRoutes } from '../http/api/api-routes.js';
 import type { Guards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessTokens } from '../security/access-tokens.js';
@@ -60,8 +60,11 @@ export interface ModuleDefinition {
   register(container: ModuleContainer): void;
   /** the API other modules call synchronously, built from the module's own container */
   facade?(container: ModuleContainer): object;
-  /** maps HTTP to the module's services; handlers resolve from `ctx.state.scope` */
-  routes?(router: Router, kernel: Pick<ModuleKernel, 'guards'>): void;
+  /**
+   * declares the module's HTTP operations with `api.route({...})`: each is served behind its
+   * guard and described in `/openapi.json`; handlers reach the module's services with `cradleOf(ctx)`
+   */
+  routes?(api: ApiRoutes): void;
   /**
    * Starts background work of the module's own (beyond the kernel's relays, consumers and
    * sagas) when the platform starts; stop it in a disposer registered with the service.

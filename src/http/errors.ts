@@ -1,7 +1,7 @@
 import type { Middleware, Context } from 'koa';
 import { ZodError } from 'zod';
 import type { Logger } from '../observability/logger.js';
-import { isProblem, Problem } from './problem.js';
+import { InternalError, isProblem, Problem } from './problem.js';
 
 const PROBLEM_TYPE_BASE = 'https://problems.commerce.dev/';
 
@@ -69,7 +69,7 @@ export function problemResponses(log: Logger): Middleware {
         return;
       }
       log.error({ err: error, path: ctx.path, method: ctx.method }, 'unhandled error');
-      send(ctx, new Problem({ status: 500, code: 'internal-error', title: 'Internal server error', detail: 'An unexpected error occurred; quote the correlation id when reporting it.' }));
+      send(ctx, InternalError('An unexpected error occurred; quote the correlation id when reporting it.'));
     }
   };
 }

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import compose from 'koa-compose';
-import { Problem } from './problem.js';
+import { UnsupportedMediaType } from './problem.js';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -12,7 +12,7 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 export function jsonBody(limit: string): Middleware {
   const requireJson: Middleware = async (ctx, next) => {
     if (METHODS_WITH_BODY.has(ctx.method) && ctx.request.length !== 0 && ctx.request.type !== '' && !ctx.is('application/json', 'application/*+json')) {
-      throw new Problem({ status: 415, code: 'unsupported-media-type', title: 'Unsupported media type', detail: `Send application/json, not ${ctx.request.type}` });
+      throw UnsupportedMediaType(`Send application/json, not ${ctx.request.type}`);
     }
     await next();
   };

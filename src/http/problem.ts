@@ -40,13 +40,22 @@ export function isProblem(error: unknown): error is Problem {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[PROBLEM] === true;
 }
 
+/** A kind of problem: raises one (`Kind('detail')`) and says its status and code, so an API operation can document what it answers. */
+export interface ProblemKind {
+  (detail?: string, extensions?: Record<string, unknown>, headers?: Record<string, string>): Problem;
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+}
+
 /**
  * Declares a reusable kind of problem once, with its status and code.
  * @example const EmailTaken = problemKind(409, 'email-taken', 'Email already registered'); throw EmailTaken('…')
  */
-export function problemKind(status: number, code: string, title: string) {
-  return (detail?: string, extensions?: Record<string, unknown>, headers?: Record<string, string>): Problem =>
+export function problemKind(status: number, code: string, title: string): ProblemKind {
+  const raise = (detail?: string, extensions?: Record<string, unknown>, headers?: Record<string, string>): Problem =>
     new Problem({ status, code, title, ...(detail === undefined ? {} : { detail }), ...(extensions ? { extensions } : {}), ...(headers ? { headers } : {}) });
+  return Object.assign(raise, { status, code, title });
 }
 
 export const BadRequest = problemKind(400, 'bad-request', 'Bad request');
@@ -57,3 +66,7 @@ export const NotFound = problemKind(404, 'not-found', 'Not found');
 export const Conflict = problemKind(409, 'conflict', 'Conflict');
 export const TooManyRequests = problemKind(429, 'too-many-requests', 'Too many requests');
 export const ServiceUnavailable = problemKind(503, 'service-unavailable', 'Service unavailable');
+// Answered by the HTTP layer itself, before or after any handler (json-body.ts, errors.ts).
+export const PayloadTooLarge = problemKind(413, 'payload-too-large', 'Payload too large');
+export const UnsupportedMediaType = problemKind(415, 'unsupported-media-type', 'Unsupported media type');
+export const InternalError = problemKind(500, 'internal-error', 'Internal server error');

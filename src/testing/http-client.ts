@@ -4,6 +4,16 @@ export interface HttpResponse<T = Record<string, unknown>> {
   body: T;
 }
 
+/** One request and its answer, as a test's recorder sees it (see openapi-conformance.ts). */
+export interface Exchange {
+  method: string;
+  /** the path without its query string */
+  path: string;
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
 export interface RequestOptions {
   body?: unknown;
   /** sent as is, for malformed-input tests */
@@ -17,7 +27,8 @@ export interface RequestOptions {
  * @example const res = await http.post('/api/v1/auth/login', { body: { email, password } })
  */
 export class HttpClient {
-  constructor(readonly baseUrl: string) {}
+  /** `record`, when given, sees every exchange: how the test platform checks answers against the OpenAPI document */
+  constructor(readonly baseUrl: string, private readonly record?: (exchange: Exchange) => void) {}
 
   async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
@@ -33,6 +44,7 @@ export class HttpClient {
     } catch {
       // not JSON: the test sees the raw text
     }
+    this.record?.({ method, path: new URL(path, this.baseUrl).pathname, status: response.status, headers: response.headers, body: parsed });
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

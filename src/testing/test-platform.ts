@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../config/config.js';
 import { withDatabase } from '../db/database-url.js';
 import { cloneDatabase, dropDatabase } from '../db/provision.js';
 import { createLogger } from '../observability/logger.js';
-import { HttpClient } from './http-client.js';
+import { HttpClient, type Exchange } from './http-client.js';
+import { OpenApiConformance } from './openapi-conformance.js';
 import { deleteRedisKeys } from './redis-keys.js';
 import { testDatabaseName } from './test-database.js';
 
@@ -16,6 +17,8 @@ export interface TestPlatform {
   platform: Platform;
   server: Server;
   http: HttpClient;
+  /** every request `http` made and its answer, for checking answers against the OpenAPI document */
+  exchanges: Exchange[];
   /** superuser URL of this file's own database, for assertions below the API */
   adminDatabaseUrl: string;
   close(): Promise<void>;
@@ -33,6 +36,7 @@ export interface TestPlatformOptions {
 /**
  * Hosts `modules` in-process on a random port, on a private clone of the migrated
  * template database and a private Redis key prefix, so test files can run in parallel.
+ * `close()` checks every answer `http` received against the platform's OpenAPI document.
  * @example const t = await startTestPlatform(allModules); afterAll(() => t.close())
  */
 export async function startTestPlatform(modules: readonly ModuleDefinition[], options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -58,15 +62,19 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], op
   const server = await listen(platform.app, 0, '127.0.0.1');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const exchanges: Exchange[] = [];
   return {
-    config, platform, server,
-    http: new HttpClient(`http://127.0.0.1:${port}`),
+    config, platform, server, exchanges,
+    http: new HttpClient(`http://127.0.0.1:${port}`, (exchange) => exchanges.push(exchange)),
     adminDatabaseUrl: config.DATABASE_URL,
     async close() {
       await closeServer(server, 1_000);
       await deleteRedisKeys(platform.redis, `${redisPrefix}*`).catch(() => undefined);
       await platform.close();
       await dropDatabase(serverUrl, database);
+      // Every e2e file is also a contract test: an answer /openapi.json does not allow fails the file.
+      const { violations } = new OpenApiConformance(platform.http.document).check(exchanges);
+      if (violations.length > 0) throw new Error(`Answers that /openapi.json does not allow:\n${violations.join('\n')}`);
     },
   };
 }
