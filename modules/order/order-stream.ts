@@ -6,8 +6,6 @@ import { decide, type OrderCommand } from './domain/order-decider.js';
 import { evolve, fold, type Order, type OrderEvent, type PlacedOrder } from './domain/order.js';
 import { OrderNotFound } from './domain/order-problems.js';
 
-const UNIQUE_VIOLATION = '23505';
-
 /** Another writer appended to the stream first; the caller retries from a fresh read. */
 export class StreamConflict extends Error {
   override readonly name = 'StreamConflict';
@@ -49,15 +47,15 @@ export class OrderStream {
   private async append(trx: Knex.Transaction, orderId: string, before: Order, expectedVersion: number, events: readonly OrderEvent[]): Promise<Order> {
     if (events.length === 0) return before;
     const correlationId = currentContext()?.correlationId ?? orderId;
-    try {
-      // A savepoint, so a lost race leaves the caller's transaction clean for the retry's sake.
-      await trx.transaction((inner) => inner('order_events').insert(events.map((event, index) => ({
+    // ON CONFLICT instead of a caught error: a lost race leaves the caller's transaction usable, no savepoint needed.
+    const appended = await trx('order_events')
+      .insert(events.map((event, index) => ({
         order_id: orderId, version: expectedVersion + index + 1, event_type: event.type, data: JSON.stringify(event.data), correlation_id: correlationId,
-      }))));
-    } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
-      throw error;
-    }
+      })))
+      .onConflict(['order_id', 'version'])
+      .ignore()
+      .returning('version');
+    if (appended.length !== events.length) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
     let state = before;
     let version = expectedVersion;
     for (const event of events) {

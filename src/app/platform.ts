@@ -16,13 +16,15 @@ import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessTokens } from '../security/access-tokens.js';
-import { buildHttpApp, type HostedModule } from './http-app.js';
+import { buildHttpApp, type HostedModule, type HttpApp } from './http-app.js';
 import { LocalFacades } from './module-facades.js';
 import type { ModuleContainer, ModuleDefinition, ModuleKernel, SeedOptions } from './module-definition.js';
 import { PLATFORM_SCHEMA, schemaPlan } from './schema-plan.js';
 
 export interface Platform {
   app: Koa;
+  /** what the app serves: its OpenAPI document (also at `/openapi.json`) and every route */
+  http: Pick<HttpApp, 'document' | 'routes'>;
   events: EventPipeline;
   modules: readonly HostedModule[];
   /** the kernel's own connection (platform schema) */
@@ -61,7 +63,7 @@ function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex
     module: definition.name, schema: definition.schema, db, definitions: definition.sagas ?? [], services: container.cradle,
     queueConnection, redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, log,
     settings: {
-      concurrency: config.SAGA_CONCURRENCY, leaseMs: config.SAGA_LEASE_MS, sweepMs: config.SAGA_SWEEP_MS,
+      concurrency: config.SAGA_CONCURRENCY, leaseMs: config.SAGA_LEASE_MS, sweepMs: config.SAGA_SWEEP_MS, transactions: config.SAGA_TRANSACTIONS,
       policy: { stepAttempts: config.SAGA_STEP_ATTEMPTS, compensationAttempts: config.SAGA_COMPENSATION_ATTEMPTS, backoffMs: config.SAGA_BACKOFF_MS },
     },
   });
@@ -128,9 +130,10 @@ export function createPlatform(parts: PlatformParts): Platform {
     ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
   });
 
-  const app = buildHttpApp({
+  const { app, document, routes } = buildHttpApp({
     config, log, guards, modules,
-    kernelRoutes: [eventAdminRoutes(events, guards), sagaAdminRoutes(sagaEngines, guards), adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
+    kernelRoutes: [(api) => eventAdminRoutes(api, events), (api) => sagaAdminRoutes(api, sagaEngines)],
+    kernelPages: [adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
     kernelMiddleware: [queueBoard({ basePath: '/admin/queues', queues: () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)], tokens })],
     readiness: {
       postgres: async () => { await platformDb.raw('SELECT 1'); },
@@ -139,7 +142,7 @@ export function createPlatform(parts: PlatformParts): Platform {
   });
 
   return {
-    app, events, modules, platformDb, redis,
+    app, http: { document, routes }, events, modules, platformDb, redis,
     async seed(options) {
       for (const hosted of modules) await hosted.definition.seed?.(hosted.container, options);
     },

@@ -71,6 +71,8 @@ const ConfigSchema = z.object({
   /** how long an order waits for the payment outcome before it is compensated */
   ORDER_PAYMENT_DEADLINE_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  /** checkpoint transactions in flight per module; sagas ready meanwhile share the next one */
+  SAGA_TRANSACTIONS: z.coerce.number().int().min(1).max(50).default(2),
   SAGA_STEP_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   SAGA_COMPENSATION_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   SAGA_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(200),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import type { ModuleContainer, ModuleDefinition } from '../app/module-definition.js';
 import { schemaOwner } from '../db/module-role.js';
-import { adminClient } from '../events/testing-effects.js';
+import { adminClient } from '../testing/counter-pipeline.js';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { defineSaga, stepFailed, type SagaStep } from './saga-definition.js';

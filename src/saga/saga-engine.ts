@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
+import { SharedTransactions } from '../db/shared-transactions.js';
 import type { Logger } from '../observability/logger.js';
 import { currentContext } from '../observability/request-context.js';
 import type { SagaDefinition, SagaFailure, SagaStatus } from './saga-definition.js';
@@ -21,7 +22,7 @@ export interface SagaEngineParts {
   queueConnection: Redis;
   redisUrl: string;
   prefix: string;
-  settings: { concurrency: number; leaseMs: number; sweepMs: number; policy: RetryPolicy };
+  settings: { concurrency: number; leaseMs: number; sweepMs: number; transactions: number; policy: RetryPolicy };
   log: Logger;
 }
 
@@ -50,6 +51,8 @@ export class SagaEngine {
   private workerConnection: Redis | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** sagas this process runs without a queue round trip (see `wake`) */
+  private readonly local = new Set<Promise<void>>();
   private readonly settledSagas = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly parts: SagaEngineParts) {
@@ -58,7 +61,7 @@ export class SagaEngine {
     this.queue = new Queue<RunJob>(sagaQueueName(parts.module), { connection: parts.queueConnection, prefix: parts.prefix });
     this.queue.on('error', (error) => parts.log.warn({ err: error.message }, 'saga queue error'));
     this.runner = new SagaRunner({
-      db: parts.db, store: this.store, definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
+      transactions: new SharedTransactions(parts.db, { maxBatch: 50, maxInFlight: parts.settings.transactions }), store: this.store, definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
       log: parts.log.child({ component: 'saga' }), schedule: (id, version, inMs) => this.wake(id, version, inMs),
       settled: (saga) => this.settledSagas.emit('settled', saga),
     }, this.owner);
@@ -77,7 +80,7 @@ export class SagaEngine {
       await this.store.insert(trx, record);
       this.afterCommit(trx, () => this.wake(id, 1, 0));
     } else {
-      await this.parts.db.transaction((own) => this.store.insert(own, record));
+      await this.store.insert(this.parts.db, record);
       await this.wake(id, 1, 0);
     }
     return { sagaId: id };
@@ -140,7 +143,7 @@ export class SagaEngine {
     const { parts } = this;
     this.workerConnection = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
     this.workerConnection.on('error', () => undefined);
-    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job), {
+    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId), {
       connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,
       // A job of a killed worker comes back as soon as a saga lease would have run out.
       lockDuration: parts.settings.leaseMs, stalledInterval: parts.settings.leaseMs,
@@ -154,6 +157,7 @@ export class SagaEngine {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.sweepTimer);
+    await Promise.allSettled([...this.local]);
     await this.worker?.close();
     this.workerConnection?.disconnect();
     await this.queue.close();
@@ -175,9 +179,9 @@ export class SagaEngine {
     }, this.parts.settings.sweepMs);
   }
 
-  private async process(job: Job<RunJob>): Promise<void> {
+  private async process(sagaId: string): Promise<void> {
     const { leaseMs } = this.parts.settings;
-    const claimed = await this.store.claim(job.data.sagaId, this.owner, leaseMs);
+    const claimed = await this.store.claim(sagaId, this.owner, leaseMs);
     if (!claimed) return;
     // A slow step (a gateway that takes its time) keeps its saga: the lease is renewed meanwhile.
     const heartbeat = setInterval(() => {
@@ -196,6 +200,16 @@ export class SagaEngine {
    * so a later wake of the same version is never swallowed by a job that is already over.
    */
   private async wake(id: string, version: number, inMs: number): Promise<void> {
+    // A saga due now, in a process that runs sagas and has room, runs here at once: the queue
+    // carries only what must wait (a backoff, a deadline) and the hand-over after a crash,
+    // which the lease and the sweep provide.
+    if (inMs === 0 && this.running && this.local.size < this.parts.settings.concurrency) {
+      const run: Promise<void> = this.process(id)
+        .catch((error: unknown) => this.parts.log.warn({ sagaId: id, err: (error as Error).message }, 'saga run failed; the sweep will wake it again'))
+        .finally(() => this.local.delete(run));
+      this.local.add(run);
+      return;
+    }
     try {
       await this.queue.add('run', { sagaId: id }, {
         jobId: `${id}_v${version}`, delay: inMs, attempts: 1, removeOnComplete: true, removeOnFail: true,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SharedTransactions } from '../db/shared-transactions.js';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
 import { isStepFailed, type SagaDefinition, type SagaFailure, type SagaStep, type StepContext } from './saga-definition.js';
@@ -11,7 +12,8 @@ export interface RetryPolicy {
 }
 
 export interface RunnerParts {
-  db: Knex;
+  /** checkpoint transactions, shared by sagas that are ready at the same moment */
+  transactions: SharedTransactions;
   store: SagaStore;
   definitions: ReadonlyMap<string, SagaDefinition<any, any>>;
   services: unknown;
@@ -76,7 +78,7 @@ export class SagaRunner {
     const step = definition.steps[saga.step]!;
     try {
       let state = { ...saga.state, ...(await step.invoke?.(this.context(definition, saga, step))) };
-      return await this.parts.db.transaction(async (trx) => {
+      return await this.parts.transactions.run(async (trx) => {
         state = { ...state, ...(await step.record?.(this.context(definition, { ...saga, state }, step), trx)) };
         if (step.awaits) {
           const timeoutMs = step.awaits.timeoutMs(this.context(definition, { ...saga, state }, step));
@@ -95,7 +97,7 @@ export class SagaRunner {
     const awaited = step.awaits!;
     if (awaited.signal in saga.signals) {
       try {
-        return await this.parts.db.transaction(async (trx) => {
+        return await this.parts.transactions.run(async (trx) => {
           const state = { ...saga.state, ...(await awaited.onSignal(this.context(definition, saga, step), saga.signals[awaited.signal], trx)) };
           return this.checkpoint(trx, saga, { ...this.afterStep(definition, saga, state), awaiting: null, deadlineInMs: null, consumedSignal: awaited.signal });
         });
@@ -117,7 +119,7 @@ export class SagaRunner {
     const ctx = this.context(definition, saga, step);
     try {
       await step.compensate?.invoke?.(ctx);
-      return await this.parts.db.transaction(async (trx) => {
+      return await this.parts.transactions.run(async (trx) => {
         await step.compensate?.record?.(ctx, trx);
         const done = saga.step === 0;
         return this.checkpoint(trx, saga, { status: done ? 'COMPENSATED' : 'COMPENSATING', step: saga.step - 1, attempts: 0, lastError: null, wakeInMs: done ? null : 0, keepLease: !done });
@@ -151,8 +153,12 @@ export class SagaRunner {
 
   private async backOff(saga: SagaRecord, attempts: number, error: unknown): Promise<undefined> {
     const delay = backoff(this.parts.policy.backoffMs, attempts);
-    const written = await this.write(saga, { status: saga.status, step: saga.step, attempts, lastError: message(error), wakeInMs: delay, keepLease: false });
-    if (written) await this.parts.schedule(saga.id, written.version, delay);
+    const written = await this.parts.transactions.run((trx) => this.parts.store.checkpoint(trx, saga.id, this.owner, {
+      status: saga.status, step: saga.step, attempts, lastError: message(error), wakeInMs: delay, keepLease: false,
+    }));
+    if (!written) throw new LeaseLost();
+    // The retry's own wake-up; the sweep only backs it up.
+    await this.parts.schedule(saga.id, written.version, delay);
     return undefined;
   }
 
@@ -176,7 +182,7 @@ export class SagaRunner {
   }
 
   private write(saga: SagaRecord, next: Checkpoint): Promise<SagaRecord | undefined> {
-    return this.parts.db.transaction((trx) => this.checkpoint(trx, saga, next));
+    return this.parts.transactions.run((trx) => this.checkpoint(trx, saga, next));
   }
 
   /** Commits progress; the record comes back only when this worker goes straight on. */

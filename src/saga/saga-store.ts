@@ -50,7 +50,6 @@ export interface Checkpoint {
 /** One unfinished saga per lock key at a time (the semantic lock). */
 export const SagaLocked = (lockKey: string) => Conflict(`Another saga is still working on ${lockKey}`, { lockKey });
 
-const UNIQUE_VIOLATION = '23505';
 const RUNNABLE = `status IN ('RUNNING', 'WAITING', 'COMPENSATING')`;
 const ms = (name: string) => `(${name} * interval '1 millisecond')`;
 
@@ -88,17 +87,17 @@ export class SagaStore {
     this.table = `"${schema}".sagas`;
   }
 
-  async insert(trx: Knex.Transaction, saga: { id: string; sagaType: string; lockKey: string | null; state: unknown; correlationId: string }): Promise<void> {
-    try {
-      // A savepoint keeps the caller's transaction usable when the lock is taken.
-      await trx.transaction((inner) => inner.raw(
-        `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, clock_timestamp())`,
-        [saga.id, saga.sagaType, saga.lockKey, JSON.stringify(saga.state), saga.correlationId],
-      ));
-    } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && saga.lockKey) throw SagaLocked(saga.lockKey);
-      throw error;
-    }
+  /**
+   * Inserts a new saga; a lock key another unfinished saga holds answers 409. ON CONFLICT
+   * (rather than catching the error) keeps the caller's transaction usable without a savepoint.
+   */
+  async insert(db: Knex | Knex.Transaction, saga: { id: string; sagaType: string; lockKey: string | null; state: unknown; correlationId: string }): Promise<void> {
+    const { rows } = await db.raw(
+      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, clock_timestamp())
+       ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING id`,
+      [saga.id, saga.sagaType, saga.lockKey, JSON.stringify(saga.state), saga.correlationId],
+    );
+    if (rows.length === 0) throw SagaLocked(saga.lockKey ?? saga.id);
   }
 
   /** Takes a due saga for `leaseMs`; nothing when it is not due or another worker holds it. */
