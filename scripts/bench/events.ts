@@ -21,8 +21,8 @@ import { dropDatabase } from '../../src/db/provision.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { deleteRedisKeys, scanRedisKeys } from '../../src/testing/redis-keys.js';
-import { dropDatabasesOfDeadRuns, isRunAlive } from '../../src/testing/test-database.js';
+import { deleteRedisKeys } from '../../src/testing/redis-keys.js';
+import { BENCH_DATABASE_PREFIX, BENCH_REDIS_PREFIX, BENCH_SECRETS, removeWhatKilledRunsLeft } from './bench-run.js';
 import { BenchOrderPlaced, benchEffectsModule, benchOrdersModule } from './bench-modules.js';
 import { percentiles, round } from './percentiles.js';
 
@@ -30,10 +30,8 @@ const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DATABASE_PREFIX = 'cm_bench_';
-const REDIS_PREFIX = 'bench-';
-const database = `${DATABASE_PREFIX}${process.pid}`;
-const prefix = `${REDIS_PREFIX}${process.pid}`;
+const database = `${BENCH_DATABASE_PREFIX}${process.pid}`;
+const prefix = `${BENCH_REDIS_PREFIX}${process.pid}`;
 
 const committedAt = new Map<string, number>();
 const latencies: number[] = [];
@@ -136,30 +134,17 @@ async function outboxLatency(platform: Platform, ratePerSec: number): Promise<nu
   return [...latencies];
 }
 
-/** A bench stopped with Ctrl-C leaves its database and queues behind; the next run removes them. */
-async function removeWhatKilledRunsLeft(platform: Platform): Promise<void> {
-  await dropDatabasesOfDeadRuns(serverUrl, DATABASE_PREFIX);
-  const deadRuns = new Set<number>();
-  for await (const keys of scanRedisKeys(platform.redis, `${REDIS_PREFIX}*`)) {
-    for (const key of keys) {
-      const pid = Number(key.slice(REDIS_PREFIX.length).split(':')[0]);
-      if (Number.isInteger(pid) && !isRunAlive(pid)) deadRuns.add(pid);
-    }
-  }
-  for (const pid of deadRuns) await deleteRedisKeys(platform.redis, `${REDIS_PREFIX}${pid}:*`);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig({
     ...process.env, NODE_ENV: 'production', DATABASE_URL: withDatabase(serverUrl, database), REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
-    JWT_SECRET: 'bench-only-jwt-secret-0123456789abcdef', INTERNAL_TOKEN_SECRET: 'bench-only-internal-secret-0123456789ab',
-    DATABASE_ROLE_SECRET: 'bench-only-role-secret', ADMIN_PASSWORD: 'bench-only-admin', DATABASE_POOL_MAX: '20',
+    ...BENCH_SECRETS, DATABASE_POOL_MAX: '20',
   });
   const log = createLogger({ level: 'warn', pretty: false });
   const modules = [benchOrdersModule, benchEffectsModule(stampHandled)];
   await prepareDatabase(config, modules, log);
   const platform = createPlatform({ config, log, modules });
-  await removeWhatKilledRunsLeft(platform);
+  await removeWhatKilledRunsLeft(serverUrl, platform.redis);
   await platform.start();
   try {
     process.stdout.write(`bench:events  ${TOTAL} events, ${PRODUCERS} producers, consumer concurrency ${config.CONSUMER_CONCURRENCY}, relay batch ${config.RELAY_BATCH_SIZE}\n`);

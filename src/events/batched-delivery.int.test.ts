@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { adminClient, counterModules, createEffectsTable, effectCounts, writeEvents } from './testing-effects.js';
+import { adminClient, counterModules, createEffectsTable, effectCounts, writeEvents } from '../testing/counter-pipeline.js';
 
 const POISON = 'poison-in-batch';
 const modules = counterModules(allModules, (event) => {

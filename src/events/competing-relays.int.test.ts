@@ -6,7 +6,7 @@ import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { PipelineStats } from './pipeline-stats.js';
-import { adminClient, counterModules, createEffectsTable, effectCounts, hostedContainer, writeEvents } from './testing-effects.js';
+import { adminClient, counterModules, createEffectsTable, effectCounts, hostedContainer, writeEvents } from '../testing/counter-pipeline.js';
 
 const TIMEOUT = 120_000;
 const EVENTS = 1_000;

@@ -7,7 +7,7 @@ import type { TestPlatform } from '../testing/test-platform.js';
 import type { EventEnvelope } from './envelope.js';
 import {
   counterModules, COUNTER_HANDLER, effectCounts, effectCountsByAggregate, startCounterPipeline, writeEvents, type CounterPipeline, type UserRegisteredData,
-} from './testing-effects.js';
+} from '../testing/counter-pipeline.js';
 
 const TIMEOUT = 60_000;
 const POISON = 'poison';

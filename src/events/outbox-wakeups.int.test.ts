@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
-import { counterModules, effectCounts, startCounterPipeline, writeEvents, type CounterPipeline } from './testing-effects.js';
+import { counterModules, effectCounts, startCounterPipeline, writeEvents, type CounterPipeline } from '../testing/counter-pipeline.js';
 
 const modules = counterModules(allModules);
 /** Far below the relay's idle poll (a minute here): only a NOTIFY can deliver this fast. */

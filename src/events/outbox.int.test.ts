@@ -5,7 +5,7 @@ import { eventually } from '../testing/eventually.js';
 import type { TestPlatform } from '../testing/test-platform.js';
 import {
   counterModules, effectCounts, effectCountsByAggregate, hostedContainer, outboxRows, registration, startCounterPipeline, writeEvents, type CounterPipeline,
-} from './testing-effects.js';
+} from '../testing/counter-pipeline.js';
 
 const TIMEOUT = 60_000;
 const modules = counterModules(allModules);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, writeEvents } from './testing-effects.js';
+import { adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, writeEvents } from '../testing/counter-pipeline.js';
 
 const TIMEOUT = 120_000;
 const modules = counterModules(allModules);

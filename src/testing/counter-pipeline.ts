@@ -13,9 +13,9 @@ import type { ModuleDefinition } from '../app/module-definition.js';
 import type { Platform } from '../app/platform.js';
 import type { Config } from '../config/config.js';
 import { schemaOwner } from '../db/module-role.js';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import type { EventDefinition, EventEnvelope, EventMetadata } from './envelope.js';
-import { subscribe } from './subscription.js';
+import { startTestPlatform, type TestPlatform } from './test-platform.js';
+import type { EventDefinition, EventEnvelope, EventMetadata } from '../events/envelope.js';
+import { subscribe } from '../events/subscription.js';
 
 export const COUNTER_HANDLER = 'test-counter';
 

@@ -5,10 +5,8 @@
  */
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { prepareDatabase } from '../../../src/app/prepare-database.js';
 import type { ModuleDefinition } from '../../../src/app/module-definition.js';
 import type { EventEnvelope } from '../../../src/events/envelope.js';
-import { createLogger } from '../../../src/observability/logger.js';
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../../../src/testing/test-platform.js';
 import { PaymentRequested, paymentModule } from '../index.js';
 import type { PaymentRequest } from '../payment-requests.js';
@@ -21,24 +19,14 @@ export interface PaymentTestPlatform extends TestPlatform {
   close(): Promise<void>;
 }
 
-/** Stands in for the order module in the event routing while it is not hosted: it only says who publishes PaymentRequested. */
-const orderStandIn: ModuleDefinition = {
-  name: 'order-stand-in', schema: 'orders', migrations: '', routePrefixes: [], publishes: [PaymentRequested], register: () => undefined,
-};
-
 /**
- * Hosts `registry` plus the payment module (when the registry does not list it yet) and
- * makes sure this file's database has the payments schema. With `startEvents: false`
- * neither events nor sagas run until the test calls `t.platform.start()`.
+ * Hosts `registry` with events and sagas held until the test has set up what it needs,
+ * plus a superuser pool on this file's database.
  * @example const t = await startPaymentPlatform(allModules)
  */
 export async function startPaymentPlatform(registry: readonly ModuleDefinition[], options: TestPlatformOptions = {}): Promise<PaymentTestPlatform> {
   const startEvents = options.startEvents ?? true;
-  const modules = registry.some((module) => module.name === 'payment') ? registry : [...registry, paymentModule];
-  const published = modules.some((module) => module.publishes.some((event) => event.type === PaymentRequested.type));
-  const t = await startTestPlatform(modules, { ...options, startEvents: false, ...(published ? {} : { catalog: [...modules, orderStandIn] }) });
-  // A no-op once the test template is built with the payment module.
-  await prepareDatabase(t.config, modules, createLogger({ level: 'warn', pretty: false }));
+  const t = await startTestPlatform(registry, { ...options, startEvents: false });
   if (startEvents) await t.platform.start();
   const sql = new pg.Pool({ connectionString: t.adminDatabaseUrl, max: 3 });
   const hosted = t.platform.modules.find((module) => module.definition.name === 'payment')!;
