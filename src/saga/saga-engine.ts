@@ -51,8 +51,10 @@ export class SagaEngine {
   private workerConnection: Redis | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = false;
-  /** sagas this process runs without a queue round trip (see `wake`) */
+  /** sagas this process runs without a queue round trip (see `wake` and `start`) */
   private readonly local = new Set<Promise<void>>();
+  /** places promised to sagas whose start has not committed yet */
+  private reserved = 0;
   private readonly settledSagas = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly parts: SagaEngineParts) {
@@ -76,12 +78,23 @@ export class SagaEngine {
     if (!this.definitions.has(saga.name)) throw new Error(`saga ${saga.name} is not declared in the ${this.parts.module} module's manifest`);
     const id = options.id ?? uuidv7();
     const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? uuidv7() };
-    if (trx) {
-      await this.store.insert(trx, record);
-      this.afterCommit(trx, () => this.wake(id, 1, 0));
-    } else {
-      await this.store.insert(this.parts.db, record);
-      await this.wake(id, 1, 0);
+    // With room here, the saga is inserted already leased to this process and runs as soon as
+    // it exists: no claim, no queue. Were this process to die first, the lease runs out and the sweep wakes it.
+    const runHere = this.hasRoom();
+    if (runHere) this.reserved += 1;
+    const lease = runHere ? { owner: this.owner, ms: this.parts.settings.leaseMs } : undefined;
+    try {
+      const inserted = await this.store.insert(trx ?? this.parts.db, record, lease);
+      const begin = (): Promise<void> => {
+        if (runHere && this.running) return this.runHere(inserted);
+        if (runHere) this.reserved -= 1; // stopping meanwhile: its lease runs out and the next start's sweep takes it
+        return this.wake(id, 1, 0);
+      };
+      if (trx) trx.executionPromise.then(begin, () => { if (runHere) this.reserved -= 1; }).catch(() => undefined);
+      else await begin();
+    } catch (error) {
+      if (runHere) this.reserved -= 1;
+      throw error;
     }
     return { sagaId: id };
   }
@@ -180,9 +193,12 @@ export class SagaEngine {
   }
 
   private async process(sagaId: string): Promise<void> {
+    const claimed = await this.store.claim(sagaId, this.owner, this.parts.settings.leaseMs);
+    if (claimed) await this.runClaimed(claimed);
+  }
+
+  private async runClaimed(claimed: SagaRecord): Promise<void> {
     const { leaseMs } = this.parts.settings;
-    const claimed = await this.store.claim(sagaId, this.owner, leaseMs);
-    if (!claimed) return;
     // A slow step (a gateway that takes its time) keeps its saga: the lease is renewed meanwhile.
     const heartbeat = setInterval(() => {
       this.store.extendLease(claimed.id, this.owner, leaseMs).catch(() => undefined);
@@ -194,6 +210,21 @@ export class SagaEngine {
     }
   }
 
+  private hasRoom(): boolean {
+    return this.running && this.local.size + this.reserved < this.parts.settings.concurrency;
+  }
+
+  /** Runs a saga in this process, counted against its concurrency, tracked for shutdown. */
+  private runHere(saga: SagaRecord | string): Promise<void> {
+    if (typeof saga !== 'string') this.reserved -= 1;
+    const id = typeof saga === 'string' ? saga : saga.id;
+    const run: Promise<void> = (typeof saga === 'string' ? this.process(saga) : this.runClaimed(saga))
+      .catch((error: unknown) => this.parts.log.warn({ sagaId: id, err: (error as Error).message }, 'saga run failed; the sweep will wake it again'))
+      .finally(() => this.local.delete(run));
+    this.local.add(run);
+    return Promise.resolve();
+  }
+
   /**
    * One job per saga version: a repeated wake for the same version adds nothing while it
    * waits. Finished jobs are removed, failed ones too (the row and the log keep what matters),
@@ -203,13 +234,7 @@ export class SagaEngine {
     // A saga due now, in a process that runs sagas and has room, runs here at once: the queue
     // carries only what must wait (a backoff, a deadline) and the hand-over after a crash,
     // which the lease and the sweep provide.
-    if (inMs === 0 && this.running && this.local.size < this.parts.settings.concurrency) {
-      const run: Promise<void> = this.process(id)
-        .catch((error: unknown) => this.parts.log.warn({ sagaId: id, err: (error as Error).message }, 'saga run failed; the sweep will wake it again'))
-        .finally(() => this.local.delete(run));
-      this.local.add(run);
-      return;
-    }
+    if (inMs === 0 && this.hasRoom()) return this.runHere(id);
     try {
       await this.queue.add('run', { sagaId: id }, {
         jobId: `${id}_v${version}`, delay: inMs, attempts: 1, removeOnComplete: true, removeOnFail: true,

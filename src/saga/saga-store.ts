@@ -88,16 +88,23 @@ export class SagaStore {
   }
 
   /**
-   * Inserts a new saga; a lock key another unfinished saga holds answers 409. ON CONFLICT
-   * (rather than catching the error) keeps the caller's transaction usable without a savepoint.
+   * Inserts a new saga, already leased to `lease.owner` when given (the starting process runs
+   * it at once, with no claim); a lock key another unfinished saga holds answers 409.
+   * ON CONFLICT (rather than a caught error) keeps the caller's transaction usable.
    */
-  async insert(db: Knex | Knex.Transaction, saga: { id: string; sagaType: string; lockKey: string | null; state: unknown; correlationId: string }): Promise<void> {
+  async insert(
+    db: Knex | Knex.Transaction,
+    saga: { id: string; sagaType: string; lockKey: string | null; state: unknown; correlationId: string },
+    lease?: { owner: string; ms: number },
+  ): Promise<SagaRecord> {
     const { rows } = await db.raw(
-      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, clock_timestamp())
-       ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING id`,
-      [saga.id, saga.sagaType, saga.lockKey, JSON.stringify(saga.state), saga.correlationId],
+      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at, lease_owner, lease_until)
+       VALUES (?, ?, ?, 'RUNNING', ?, ?, clock_timestamp(), ?::text, CASE WHEN ?::text IS NULL THEN NULL ELSE clock_timestamp() + ${ms('?')} END)
+       ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING *`,
+      [saga.id, saga.sagaType, saga.lockKey, JSON.stringify(saga.state), saga.correlationId, lease?.owner ?? null, lease?.owner ?? null, lease?.ms ?? 0],
     );
     if (rows.length === 0) throw SagaLocked(saga.lockKey ?? saga.id);
+    return toRecord(rows[0]);
   }
 
   /** Takes a due saga for `leaseMs`; nothing when it is not due or another worker holds it. */
