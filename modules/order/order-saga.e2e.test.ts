@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AccessTokens } from '../../src/security/access-tokens.js';
 import { eventually } from '../../src/testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../../src/testing/test-platform.js';
 import { allModules } from '../registry.js';
@@ -227,7 +228,10 @@ describe('what a customer may see and send', () => {
       expect(res.headers.get('content-type'), what).toContain('application/problem+json');
     }
     const forged = `${alice.token.slice(0, -4)}AAAA`;
-    for (const token of [forged, 'not-a-token', undefined]) {
+    // Signed with the real key, but it ran out an hour ago.
+    const aliceId = JSON.parse(Buffer.from(alice.token.split('.')[1]!, 'base64url').toString()).sub as string;
+    const expired = (await new AccessTokens(t.config.JWT_SECRET, 60, () => new Date(Date.now() - 3_600_000)).issue({ userId: aliceId, role: 'customer' })).accessToken;
+    for (const token of [forged, expired, 'not-a-token', undefined]) {
       const res = await t.http.post('/api/v1/orders', { ...(token ? { token } : {}), headers: { 'idempotency-key': randomUUID() }, body: { items: [line], paymentMethodId: alice.cards.approves } });
       expect(res.status).toBe(401);
     }
