@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { GroupCommit, type ItemOutcome } from '../../src/events/group-commit.js';
+import { GroupCommit, togetherThenAlone } from '../../src/events/group-commit.js';
 import { currentContext } from '../../src/observability/request-context.js';
 import type { ReservationOutcome } from './contract.js';
 import type { InventoryBatch, InventoryMove, MoveResult, QueuedMove } from './inventory-batch.js';
@@ -23,7 +23,11 @@ export class InventoryLedger {
 
   constructor(deps: Pick<ProductCradle, 'inventoryBatch'>) {
     this.batch = deps.inventoryBatch;
-    this.batcher = new GroupCommit((submitted) => this.run(submitted), LIMITS);
+    // If the shared transaction fails, every move is tried alone, so one bad move fails by itself.
+    this.batcher = new GroupCommit(togetherThenAlone(async (submitted) => {
+      const results = await this.batch.apply(submitted);
+      submitted.forEach((entry, index) => { entry.result = results[index]; });
+    }), LIMITS);
   }
 
   /**
@@ -38,26 +42,5 @@ export class InventoryLedger {
     if (!result) throw new Error('inventory batch committed without a result for this move');
     if (result.kind === 'refused') throw result.problem;
     return result.outcome;
-  }
-
-  /** If the shared transaction fails, every move is tried alone, so one bad move fails by itself. */
-  private async run(submitted: Submitted[]): Promise<ItemOutcome[]> {
-    try {
-      const results = await this.batch.apply(submitted);
-      submitted.forEach((entry, index) => { entry.result = results[index]; });
-      return submitted.map(() => ({ ok: true }));
-    } catch (error) {
-      if (submitted.length === 1) return [{ ok: false, error }];
-      const outcomes: ItemOutcome[] = [];
-      for (const entry of submitted) {
-        try {
-          [entry.result] = await this.batch.apply([entry]);
-          outcomes.push({ ok: true });
-        } catch (alone) {
-          outcomes.push({ ok: false, error: alone });
-        }
-      }
-      return outcomes;
-    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { GroupCommit, type ItemOutcome } from '../events/group-commit.js';
+import { GroupCommit, togetherThenAlone } from '../events/group-commit.js';
 
 interface Unit {
   work: (trx: Knex.Transaction) => Promise<unknown>;
@@ -18,34 +18,15 @@ interface Unit {
 export class SharedTransactions {
   private readonly group: GroupCommit<Unit>;
 
-  constructor(private readonly db: Knex, limits: { maxBatch: number; maxInFlight: number }) {
-    this.group = new GroupCommit((units) => this.runBatch(units), limits);
+  constructor(db: Knex, limits: { maxBatch: number; maxInFlight: number }) {
+    this.group = new GroupCommit(togetherThenAlone((units) => db.transaction(async (trx) => {
+      for (const unit of units) unit.result = await unit.work(trx);
+    })), limits);
   }
 
   async run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     const unit: Unit = { work, result: undefined };
     await this.group.submit(unit);
     return unit.result as T;
-  }
-
-  private async runBatch(units: Unit[]): Promise<ItemOutcome[]> {
-    try {
-      await this.db.transaction(async (trx) => {
-        for (const unit of units) unit.result = await unit.work(trx);
-      });
-      return units.map(() => ({ ok: true }));
-    } catch (error) {
-      if (units.length === 1) return [{ ok: false, error }];
-      const outcomes: ItemOutcome[] = [];
-      for (const unit of units) {
-        try {
-          unit.result = await this.db.transaction((trx) => unit.work(trx));
-          outcomes.push({ ok: true });
-        } catch (alone) {
-          outcomes.push({ ok: false, error: alone });
-        }
-      }
-      return outcomes;
-    }
   }
 }

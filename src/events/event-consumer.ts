@@ -6,7 +6,7 @@ import { runWithContext } from '../observability/request-context.js';
 import type { DeadLetters } from './dead-letters.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
 import { consumerQueueName } from './event-routing.js';
-import { GroupCommit, type ItemOutcome } from './group-commit.js';
+import { GroupCommit, togetherThenAlone } from './group-commit.js';
 import { claimInbox, inboxKey } from './inbox.js';
 import type { PipelineStats } from './pipeline-stats.js';
 import type { EventSubscription } from './subscription.js';
@@ -50,7 +50,8 @@ export class EventConsumer {
   private readonly batcher: GroupCommit<Delivery>;
 
   constructor(private readonly parts: ConsumerParts) {
-    this.batcher = new GroupCommit((batch) => this.applyBatch(batch), { maxBatch: parts.maxBatch, maxInFlight: parts.maxInFlight });
+    // A batch shares one transaction of the module; if any handler fails, each delivery is tried alone, so one bad event fails by itself.
+    this.batcher = new GroupCommit(togetherThenAlone((batch) => this.applyTogether(batch)), { maxBatch: parts.maxBatch, maxInFlight: parts.maxInFlight });
     for (const subscription of parts.subscriptions) {
       this.byType.set(subscription.event.type, [...(this.byType.get(subscription.event.type) ?? []), subscription]);
     }
@@ -107,29 +108,6 @@ export class EventConsumer {
       throw new UnrecoverableError(`${event.eventType} fails its schema: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
     return data.data;
-  }
-
-  /**
-   * Applies a batch in one transaction of the module. If any handler fails, the batch rolls
-   * back and each delivery is tried alone, so one bad event fails by itself.
-   */
-  private async applyBatch(batch: Delivery[]): Promise<ItemOutcome[]> {
-    try {
-      await this.applyTogether(batch);
-      return batch.map(() => ({ ok: true }));
-    } catch (error) {
-      if (batch.length === 1) return [{ ok: false, error }];
-      const outcomes: ItemOutcome[] = [];
-      for (const delivery of batch) {
-        try {
-          await this.applyTogether([delivery]);
-          outcomes.push({ ok: true });
-        } catch (alone) {
-          outcomes.push({ ok: false, error: alone });
-        }
-      }
-      return outcomes;
-    }
   }
 
   private async applyTogether(batch: readonly Delivery[]): Promise<void> {

@@ -48,3 +48,30 @@ export class GroupCommit<T> {
     }
   }
 }
+
+/**
+ * Turns "apply these items together" into per-item outcomes: the items are applied in one
+ * go, and if that fails (one transaction, so nothing of it stays), each is applied again
+ * alone, so one bad item fails by itself and the rest still commit.
+ * @example new GroupCommit(togetherThenAlone((batch) => applyInOneTransaction(batch)), limits)
+ */
+export function togetherThenAlone<T>(apply: (items: T[]) => Promise<void>): (items: T[]) => Promise<ItemOutcome[]> {
+  return async (items) => {
+    try {
+      await apply(items);
+      return items.map(() => ({ ok: true }));
+    } catch (error) {
+      if (items.length === 1) return [{ ok: false, error }];
+      const outcomes: ItemOutcome[] = [];
+      for (const item of items) {
+        try {
+          await apply([item]);
+          outcomes.push({ ok: true });
+        } catch (alone) {
+          outcomes.push({ ok: false, error: alone });
+        }
+      }
+      return outcomes;
+    }
+  };
+}
