@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../../src/observability/logger.js';
 import { deliveriesFor, type Recipient } from './domain/delivery-plan.js';
 import { contentFor, type MessageContent } from './domain/message-content.js';
+import type { NotificationChannels } from './channels/notification-channels.js';
 import type { NotificationDispatcher } from './notification-dispatcher.js';
 import type { NotificationLog } from './notification-log.js';
 import type { Recipients } from './recipients.js';
@@ -22,11 +23,13 @@ export class CustomerNotifier {
   private readonly recipients: Recipients;
   private readonly notifications: NotificationLog;
   private readonly dispatcher: NotificationDispatcher;
+  private readonly channels: NotificationChannels;
 
-  constructor(deps: { recipients: Recipients; notificationLog: NotificationLog; notificationDispatcher: NotificationDispatcher }) {
+  constructor(deps: { recipients: Recipients; notificationLog: NotificationLog; notificationDispatcher: NotificationDispatcher; notificationChannels: NotificationChannels }) {
     this.recipients = deps.recipients;
     this.notifications = deps.notificationLog;
     this.dispatcher = deps.notificationDispatcher;
+    this.channels = deps.notificationChannels;
   }
 
   /** Returns how many messages were recorded: none for a redelivered event or an unknown customer. */
@@ -40,11 +43,12 @@ export class CustomerNotifier {
       return 0;
     }
     const content = notice.compose(recipient);
-    const ids = await this.notifications.recordPending(trx, deliveriesFor(recipient).map(({ channel, address }) => ({
+    const messages = deliveriesFor(recipient).map(({ channel, address }) => ({
       userId: recipient.userId, channel, recipient: address, template: notice.template, eventId: notice.eventId,
       ...contentFor(channel, content),
-    })));
-    this.dispatcher.dispatchAfterCommit(trx, ids);
-    return ids.length;
+    }));
+    const recorded = await this.notifications.record(trx, messages, (channel) => this.channels.captures(channel));
+    this.dispatcher.dispatchAfterCommit(trx, recorded.filter((message) => message.status === 'pending').map((message) => message.id));
+    return recorded.length;
   }
 }

@@ -27,22 +27,26 @@ export class NotificationLog {
   }
 
   /**
-   * Records messages as pending in the caller's transaction; returns the ids of those that
-   * are new (a redelivered event records nothing), which the caller dispatches after commit.
+   * Records messages in the caller's transaction; returns those that are new (a redelivered
+   * event records nothing), with their status: the pending ones the caller dispatches after
+   * commit. A message for a capturing channel is stored as sent by `capture` right away:
+   * storing it is all that capture does, so it needs no dispatch round trips.
    */
-  async recordPending(trx: Knex.Transaction, messages: readonly OutgoingNotification[]): Promise<string[]> {
+  async record(trx: Knex.Transaction, messages: readonly OutgoingNotification[], captured: (channel: Channel) => boolean): Promise<{ id: string; status: DeliveryStatus }[]> {
     if (messages.length === 0) return [];
     const nextAttemptAt = trx.raw("now() + ? * interval '1 millisecond'", [CLAIM_TIMING.graceMs]);
     const inserted = (await trx('notifications')
       .insert(messages.map((message) => ({
         id: uuidv7(), user_id: message.userId, channel: message.channel, recipient: message.recipient,
         template: message.template, subject: message.subject, body: message.body, event_id: message.eventId,
-        status: 'pending', next_attempt_at: nextAttemptAt,
+        ...(captured(message.channel)
+          ? { status: 'sent', transport: 'capture', sent_at: trx.fn.now(), next_attempt_at: null }
+          : { status: 'pending', next_attempt_at: nextAttemptAt }),
       })))
       .onConflict(['event_id', 'channel'])
       .ignore()
-      .returning('id')) as { id: string }[];
-    return inserted.map((row) => row.id);
+      .returning(['id', 'status'])) as { id: string; status: DeliveryStatus }[];
+    return inserted;
   }
 
   async sentTo(userId: string, limit: number): Promise<SentNotification[]> {

@@ -11,14 +11,21 @@ import { SmtpEmailChannel } from './smtp-email-channel.js';
  */
 export class NotificationChannels implements NotificationChannel {
   private readonly byChannel: Record<Channel, NotificationChannel>;
+  private readonly capture: CaptureChannel;
 
   constructor({ config, log }: { config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>; log: Logger }) {
     const capture = new CaptureChannel(log);
+    this.capture = capture;
     this.byChannel = {
       email: config.SMTP_URL ? new SmtpEmailChannel({ smtpUrl: config.SMTP_URL, mailFrom: config.MAIL_FROM }) : capture,
       sms: capture,
       push: capture,
     };
+  }
+
+  /** Whether this channel only captures: its messages are stored as sent, never dispatched. */
+  captures(channel: Channel): boolean {
+    return this.byChannel[channel] === this.capture;
   }
 
   send(message: OutgoingMessage): Promise<Accepted> {
