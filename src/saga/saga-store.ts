@@ -83,7 +83,7 @@ const toRecord = (row: Record<string, unknown>): SagaRecord => ({
 export class SagaStore {
   private readonly table: string;
 
-  constructor(private readonly db: Knex, schema: string) {
+  constructor(private readonly db: Knex, private readonly schema: string) {
     this.table = `"${schema}".sagas`;
   }
 
@@ -203,7 +203,7 @@ export class SagaStore {
   }
 
   async list(filter: { status?: SagaStatus; sagaType?: string; limit: number }): Promise<SagaRecord[]> {
-    const query = this.db.withSchema(this.table.split('.')[0]!.replaceAll('"', '')).table('sagas').orderBy('updated_at', 'desc').limit(filter.limit);
+    const query = this.db.withSchema(this.schema).table('sagas').orderBy('updated_at', 'desc').limit(filter.limit);
     if (filter.status) void query.where('status', filter.status);
     if (filter.sagaType) void query.where('saga_type', filter.sagaType);
     return ((await query) as Record<string, unknown>[]).map(toRecord);
