@@ -63,6 +63,8 @@ export function userRoutes(api: ApiRoutes): void {
     responses: { 200: { description: 'A bearer access token', body: AccessToken, headers: z.object({ 'Cache-Control': z.literal('no-store') }) } },
     problems: [InvalidCredentials, LoginThrottled],
   }).handle(async ({ body }, ctx) => {
+    // Set before signing in, so a refused sign-in (401, 429) is not for caches either.
+    ctx.set('Cache-Control', 'no-store');
     const token = await cradleOf<UserServices>(ctx).login.login(body, ctx.ip);
     return { status: 200, body: token, headers: { 'Cache-Control': 'no-store' } };
   });

@@ -205,6 +205,7 @@ describe('bad input is a problem+json 4xx that changes nothing', () => {
     const unknown = await t.http.post('/api/v1/auth/login', { body: { email: `nobody-${Date.now()}@example.com`, password: 'not the password' } });
     expectProblem(wrong, 401, 'invalid-credentials');
     expectProblem(unknown, 401, 'invalid-credentials');
+    expect(wrong.headers.get('cache-control')).toBe('no-store');
     const strip = (body: Record<string, unknown>) => ({ ...body, correlationId: undefined });
     expect(strip(wrong.body)).toEqual(strip(unknown.body));
   });
