@@ -29,7 +29,7 @@ export const commerceSubscriptions = [
     } else if (change.to === 'CANCELLED') {
       await notifier.notify(trx, { ...notice, template: 'order-cancelled', compose: (recipient) => orderCancelledMessage(recipient, change) }, log);
     }
-  }),
+  }, { accepts: (change) => change.to === 'CONFIRMED' || change.to === 'CANCELLED' }),
 
   subscribe(PaymentProcessed, 'payment-receipt', async (event, { trx, resolve, log }) => {
     const payment = event.data;

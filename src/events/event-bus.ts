@@ -59,7 +59,7 @@ export class EventBus {
   async publish(events: readonly EventEnvelope[]): Promise<void> {
     const byConsumer = new Map<string, EventEnvelope[]>();
     for (const event of events) {
-      for (const consumer of this.routing.consumersOf(event.eventType)) {
+      for (const consumer of this.routing.consumersOf(event.eventType, event.data)) {
         const batch = byConsumer.get(consumer);
         if (batch) batch.push(event);
         else byConsumer.set(consumer, [event]);
