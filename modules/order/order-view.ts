@@ -1,17 +1,12 @@
 import type { OrderLine, OrderStatus } from './contract.js';
+import type { PlacedOrder } from './domain/order.js';
 
-export interface OrderView {
+/** The read model as a customer sees it: the order's state, named by its id, with its times. */
+export type OrderView = Omit<PlacedOrder, 'orderId' | 'customerId'> & {
   id: string;
-  status: OrderStatus;
-  lines: OrderLine[];
-  totalCents: number;
-  currency: string;
-  paymentMethodId: string;
-  paymentId: string | null;
-  cancellationReason: string | null;
   createdAt: string;
   updatedAt: string;
-}
+};
 
 export interface OrderRow {
   id: string; customer_id: string; status: OrderStatus; lines: OrderLine[]; total_cents: string | number; currency: string;
