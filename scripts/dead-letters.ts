@@ -8,7 +8,7 @@ import { createPlatform } from '../src/app/platform.js';
 import { hostedModuleNames, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
-import { exitOnStartupError } from './startup-error.js';
+import { exitOnStartupError } from '../src/app/startup-error.js';
 
 const STATUSES = ['waiting', 'redriving', 'parked', 'resolved'] as const;
 const USAGE = 'usage: npm run dead-letters -- list|replay [--module NAME] [--status STATUS] [eventId …]';

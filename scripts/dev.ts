@@ -3,42 +3,28 @@
  * else the servers on the default local ports, else starts embedded ones under `.data/`;
  * then creates database, roles and schemas, migrates, seeds and serves. Ctrl-C stops it all.
  */
-import { fileURLToPath } from 'node:url';
 import { serve } from '../src/app/serve.js';
 import { DEV_SECRETS, hostedModuleNames, loadConfig } from '../src/config/config.js';
-import { redactPassword, withDatabase } from '../src/db/database-url.js';
+import { redactPassword } from '../src/db/database-url.js';
 import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
 import { DEMO_CUSTOMER } from '../modules/user/index.js';
-import { ensurePostgres } from './dev/local-postgres.js';
-import { displayPath, isLocalServiceError, type LocalService } from './dev/local-service.js';
-import { ensureRedis } from './dev/local-redis.js';
-import { exitOnStartupError } from './startup-error.js';
+import { displayPath, isLocalServiceError } from './dev/local-service.js';
+import { localEnvironment } from './dev/local-environment.js';
+import { exitOnStartupError } from '../src/app/startup-error.js';
 
-const DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
-const EMBEDDED_POSTGRES_PORT = 54329;
-const EMBEDDED_REDIS_PORT = 63799;
-
-const started: LocalService[] = [];
-const stopStarted = async () => {
-  for (const service of started.reverse()) await service.stop().catch(() => undefined);
-};
+let stopStarted = async (): Promise<void> => undefined;
 
 try {
   const env: Record<string, string | undefined> = { LOG_PRETTY: process.stdout.isTTY ? 'true' : 'false', ...process.env };
   const say = (message: string) => process.stdout.write(`[dev] ${message}\n`);
   loadConfig(env); // fail on a bad variable before starting anything
 
-  const postgres = await ensurePostgres({ url: env.DATABASE_URL || undefined, dataDir: `${DATA_DIR}postgres`, port: EMBEDDED_POSTGRES_PORT, log: say });
-  started.push(postgres);
-  const redis = await ensureRedis({ url: env.REDIS_URL || undefined, dataDir: `${DATA_DIR}redis`, port: EMBEDDED_REDIS_PORT, log: say });
-  started.push(redis);
+  const local = await localEnvironment(env, say);
+  stopStarted = local.stop;
+  const { postgres, redis } = local;
 
-  const config = loadConfig({
-    ...env,
-    DATABASE_URL: env.DATABASE_URL || withDatabase(postgres.url, 'commerce'),
-    REDIS_URL: redis.url,
-  });
+  const config = loadConfig(local.env);
   const log = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const names = hostedModuleNames(config, allModules.map((m) => m.name));
   const { url } = await serve({

@@ -3,7 +3,7 @@ import { prepareDatabase } from '../src/app/prepare-database.js';
 import { hostedModuleNames, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
-import { exitOnStartupError } from './startup-error.js';
+import { exitOnStartupError } from '../src/app/startup-error.js';
 
 try {
   const config = loadConfig(process.env);

@@ -6,7 +6,7 @@ import { hostedModuleNames, loadConfig } from '../src/config/config.js';
 import { serve } from '../src/app/serve.js';
 import { createLogger } from '../src/observability/logger.js';
 import { allModules } from '../modules/registry.js';
-import { exitOnStartupError } from './startup-error.js';
+import { exitOnStartupError } from '../src/app/startup-error.js';
 
 try {
   const config = loadConfig(process.env);

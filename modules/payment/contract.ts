@@ -65,4 +65,4 @@ export interface PaymentService {
   cancelPayment(command: { orderId: string; reason: string }): Promise<PaymentCancellation>;
 }
 
-export const PaymentServiceApi = facadeKey<PaymentService>('payment');
+export const PaymentServiceApi = facadeKey<PaymentService>('payment', { isUsablePaymentMethod: true, cancelPayment: true });

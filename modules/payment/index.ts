@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { asClass, asFunction } from 'awilix';
-import { defineModule } from '../../src/app/module-definition.js';
+import { defineModule, type ModuleContainer } from '../../src/app/module-definition.js';
+import { provideFacade } from '../../src/app/module-facades.js';
 import { CardVault, parseKeyring } from './card-vault.js';
 import { Charges } from './charges.js';
-import { PaymentFailed, PaymentProcessed, RefundProcessed } from './contract.js';
+import { PaymentFailed, PaymentProcessed, PaymentServiceApi, RefundProcessed } from './contract.js';
 import { paymentGatewayPolicy } from './gateway/payment-gateway-policy.js';
 import { SandboxGateway } from './gateway/sandbox-gateway.js';
 import { paymentSubscriptions } from './handlers.js';
@@ -51,6 +52,6 @@ export const paymentModule = defineModule({
       paymentQueries: asClass(PaymentQueries).singleton(),
     });
   },
-  facade: (container) => paymentFacade(container.cradle as unknown as PaymentServices),
+  facade: provideFacade(PaymentServiceApi, (container: ModuleContainer) => paymentFacade(container.cradle as unknown as PaymentServices)),
   routes: paymentRoutes,
 });

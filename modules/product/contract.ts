@@ -89,7 +89,9 @@ export interface ProductCatalog {
   commitInventory(command: { reservationId: string }): Promise<void>;
 }
 
-export const ProductCatalogApi = facadeKey<ProductCatalog>('product');
+export const ProductCatalogApi = facadeKey<ProductCatalog>('product', {
+  priceItems: true, reserveInventory: true, releaseInventory: true, commitInventory: true,
+});
 
 /** The stable code of the problem `commitInventory` rejects with when the reservation holds no units. */
 export const RESERVATION_NOT_HELD = 'reservation-not-held';

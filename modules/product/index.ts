@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { asClass } from 'awilix';
-import { defineModule } from '../../src/app/module-definition.js';
+import { defineModule, type ModuleContainer } from '../../src/app/module-definition.js';
+import { provideFacade } from '../../src/app/module-facades.js';
 import { CatalogueAdmin } from './catalogue-admin.js';
 import { CatalogueSearch } from './catalogue-search.js';
-import { InventoryChanged, ProductCreated, ProductUpdated, type ProductCatalog } from './contract.js';
+import { InventoryChanged, ProductCatalogApi, ProductCreated, ProductUpdated } from './contract.js';
 import { productRoutes } from './http.js';
 import { InventoryBatch } from './inventory-batch.js';
 import { InventoryLedger } from './inventory-ledger.js';
@@ -34,7 +35,7 @@ export const productModule = defineModule({
       productCatalog: asClass(LocalProductCatalog).singleton(),
     } satisfies ProductRegistrations);
   },
-  facade: (container): ProductCatalog => productCradleOf(container).productCatalog,
+  facade: provideFacade(ProductCatalogApi, (container: ModuleContainer) => productCradleOf(container).productCatalog),
   routes: productRoutes,
   seed: seedProducts,
 });

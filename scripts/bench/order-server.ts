@@ -24,7 +24,7 @@ order.container.cradle.sagas.onSettled((saga) => {
 });
 await platform.seed({ demoData: false });
 await platform.start();
-const server = await listen(platform.app, 0, '127.0.0.1');
+const server = await listen(platform, 0, '127.0.0.1');
 const address = server.address();
 send({ kind: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
 

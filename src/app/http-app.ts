@@ -12,6 +12,7 @@ import { correlation } from '../http/correlation.js';
 import { problemResponses } from '../http/errors.js';
 import { healthRoutes, type ReadinessCheck } from '../http/health.js';
 import { jsonBody } from '../http/json-body.js';
+import { servedBy } from '../http/served-by.js';
 import type { Logger } from '../observability/logger.js';
 import type { ModuleContainer, ModuleDefinition } from './module-definition.js';
 
@@ -32,6 +33,8 @@ export interface HttpAppParts {
   kernelPages?: readonly Router[];
   /** kernel middleware that owns a path of its own (the queue board), mounted before the routers */
   kernelMiddleware?: readonly Koa.Middleware[];
+  /** checks every request passes before its body is read (service tokens, deadlines); failures are problems */
+  edgeMiddleware?: readonly Koa.Middleware[];
 }
 
 /** A route as Koa serves it: what `/openapi.json` must describe, or knowingly leave out. */
@@ -103,8 +106,10 @@ export function buildHttpApp(parts: HttpAppParts): HttpApp {
   const root = new Router();
   for (const router of [kernel, ...(parts.kernelPages ?? []), apiReference({ documentUrl: '/openapi.json' }), ...modules]) root.use(router.routes());
 
+  app.use(servedBy(parts.config.SERVICE_NAME));
   app.use(correlation(parts.log));
   app.use(problemResponses(parts.log));
+  for (const middleware of parts.edgeMiddleware ?? []) app.use(middleware);
   app.use(helmet());
   app.use(jsonBody(parts.config.BODY_LIMIT));
   for (const middleware of parts.kernelMiddleware ?? []) app.use(middleware);

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AccessTokens } from '../security/access-tokens.js';
 import type { SagaDefinition } from '../saga/saga-definition.js';
 import type { SagaEngine } from '../saga/saga-engine.js';
-import type { ModuleFacades } from './module-facades.js';
+import type { FacadeProvider, ModuleFacades } from './module-facades.js';
 
 /** What the kernel puts in every module's container; a module adds its private services beside it. */
 export interface ModuleKernel {
@@ -59,7 +59,7 @@ export interface ModuleDefinition {
   /** registers the module's private services in its own container */
   register(container: ModuleContainer): void;
   /** the API other modules call synchronously, built from the module's own container */
-  facade?(container: ModuleContainer): object;
+  facade?: FacadeProvider<ModuleContainer>;
   /**
    * declares the module's HTTP operations with `api.route({...})`: each is served behind its
    * guard and described in `/openapi.json`; handlers reach the module's services with `cradleOf(ctx)`

@@ -1,8 +1,9 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { asValue, createContainer, InjectionMode } from 'awilix';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
+import type { ApiRoutes } from '../http/api/api-routes.js';
 import type { Config } from '../config/config.js';
 import { withCredentials } from '../db/database-url.js';
 import { moduleDatabase } from '../db/module-database.js';
@@ -17,12 +18,25 @@ import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessTokens } from '../security/access-tokens.js';
 import { buildHttpApp, type HostedModule, type HttpApp } from './http-app.js';
-import { LocalFacades } from './module-facades.js';
+import { Facades } from './module-facades.js';
+import { PlatformNetwork, type PlatformRole } from './platform-network.js';
+import { facadeEndpoint } from '../remote/facade-endpoint.js';
+import { remoteFacade } from '../remote/remote-facade.js';
+import { createMetricsRegistry, metricsEndpoint } from '../observability/metrics.js';
+import { routeAdminRoutes } from '../admin/route-admin-routes.js';
+import { resilienceAdminRoutes } from '../admin/resilience-admin-routes.js';
+import { shadowMirror } from '../routing/shadow-mirror.js';
+import { requireServiceToken } from '../http/service-token-guard.js';
+import { deadlineFromRequest } from '../resilience/deadline.js';
 import type { ModuleContainer, ModuleDefinition, ModuleKernel, SeedOptions } from './module-definition.js';
 import { PLATFORM_SCHEMA, schemaPlan } from './schema-plan.js';
 
 export interface Platform {
   app: Koa;
+  /** what the HTTP server runs: the strangler's front door around the app in the monolith, the app alone in a service */
+  handler: RequestListener;
+  /** service tokens, registry, route table, resilience: how this process reaches the others */
+  network: PlatformNetwork;
   /** what the app serves: its OpenAPI document (also at `/openapi.json`) and every route */
   http: Pick<HttpApp, 'document' | 'routes'>;
   events: EventPipeline;
@@ -31,6 +45,8 @@ export interface Platform {
   platformDb: Knex;
   redis: Redis;
   seed(options: SeedOptions): Promise<void>;
+  /** registers the hosted modules at `url` (heartbeat until close), once the process listens there */
+  announce(url: string): Promise<void>;
   /** starts background work: outbox relays, event consumers, re-drives */
   start(): Promise<void>;
   /** stops background work and releases connections; the HTTP server is the caller's */
@@ -44,6 +60,8 @@ export interface PlatformParts {
   modules: readonly ModuleDefinition[];
   /** every module of the system (default: the hosted ones), so events reach consumers hosted elsewhere */
   catalog?: readonly ModuleDefinition[];
+  /** `monolith` (default): the front door, which proxies what the route table sends away; `service`: an extracted service */
+  role?: PlatformRole;
   clock?: () => Date;
   /** test seam of the outbox relay, see OutboxRelay */
   afterEnqueue?: (events: number) => Promise<void>;
@@ -98,17 +116,23 @@ export function createPlatform(parts: PlatformParts): Platform {
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, clock);
   const guards = createGuards(tokens);
 
-  const facadeProviders = new Map<string, () => unknown>();
-  const shared: SharedKernel = { config, log, redis, tokens, guards, clock, facades: new LocalFacades(facadeProviders) };
+  const role = parts.role ?? 'monolith';
+  const catalog = parts.catalog ?? parts.modules;
 
   const databases = new Map<string, Knex>();
   for (const entry of schemaPlan(config, parts.modules)) {
     databases.set(entry.schema, moduleDatabase({
-      url: config.DATABASE_URL, owner: entry.owner, applicationName: `commerce:${entry.schema}`,
+      url: entry.url, owner: entry.owner, applicationName: `commerce:${entry.schema}`,
       poolMax: entry.schema === PLATFORM_SCHEMA ? 2 : config.DATABASE_POOL_MAX,
     }));
   }
   const platformDb = databases.get(PLATFORM_SCHEMA)!;
+  const metrics = createMetricsRegistry(config.SERVICE_NAME);
+  const network = new PlatformNetwork({ config, log, role, redis, platformDb, metrics, hosted: parts.modules, catalog });
+
+  const facadeProviders = new Map<string, () => unknown>();
+  const facades = new Facades(facadeProviders, (key) => remoteFacade(key, network.caller));
+  const shared: SharedKernel = { config, log, redis, tokens, guards, clock, facades };
   const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', () => undefined);
   const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!, queueRedis));
@@ -118,10 +142,12 @@ export function createPlatform(parts: PlatformParts): Platform {
     let facade: unknown;
     facadeProviders.set(definition.name, () => (facade ??= definition.facade!(container)));
   }
+  const servedFacades = modules.flatMap(({ definition }) => (definition.facade
+    ? [{ key: definition.facade.key, facade: () => facades.get(definition.facade!.key) as object }] : []));
 
   const platformOwner = schemaPlan(config, []).find((entry) => entry.schema === PLATFORM_SCHEMA)!.owner;
   const events = new EventPipeline({
-    config, log, redis: queueRedis, catalog: parts.catalog ?? parts.modules,
+    config, log, redis: queueRedis, catalog,
     listenUrl: withCredentials(config.DATABASE_URL, platformOwner.role, platformOwner.password),
     hosted: modules.map(({ definition, container }) => ({
       name: definition.name, schema: definition.schema, db: container.cradle.db, subscriptions: definition.subscriptions ?? [],
@@ -130,11 +156,29 @@ export function createPlatform(parts: PlatformParts): Platform {
     ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
   });
 
+  const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({
     config, log, guards, modules,
-    kernelRoutes: [(api) => eventAdminRoutes(api, events), (api) => sagaAdminRoutes(api, sagaEngines)],
+    // An extracted service answers only our own processes; the deadline a caller sent bounds the work done for it.
+    edgeMiddleware: [...(role === 'service' ? [requireServiceToken(network.tokens, hostedNames)] : []), deadlineFromRequest()],
+    kernelRoutes: [
+      (api) => eventAdminRoutes(api, events),
+      (api) => sagaAdminRoutes(api, sagaEngines),
+      (api) => resilienceAdminRoutes(api, network.resilience, network.faults),
+      ...(role === 'monolith' ? [(api: ApiRoutes) => routeAdminRoutes(api, {
+        routes: network.routes, directory: network.directory, comparisons: network.comparisons, modules: catalog.map((m) => m.name), hosted: network.hosted,
+      })] : []),
+    ],
     kernelPages: [adminSessionRoutes(tokens, { secureCookie: config.NODE_ENV === 'production' })],
-    kernelMiddleware: [queueBoard({ basePath: '/admin/queues', queues: () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)], tokens })],
+    kernelMiddleware: [
+      metricsEndpoint(metrics),
+      facadeEndpoint(servedFacades, network.tokens),
+      queueBoard({ basePath: '/admin/queues', queues: () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)], tokens }),
+      ...(role === 'monolith' ? [shadowMirror({
+        prefixes: network.prefixes, routes: network.routes, directory: network.directory, pools: network.pools, tokens: network.tokens,
+        comparisons: network.comparisons, outcomes: network.shadowOutcomes, log, timeoutMs: config.PROXY_TIMEOUT_MS,
+      })] : []),
+    ],
     readiness: {
       postgres: async () => { await platformDb.raw('SELECT 1'); },
       redis: async () => { await redis.ping(); },
@@ -142,16 +186,19 @@ export function createPlatform(parts: PlatformParts): Platform {
   });
 
   return {
-    app, http: { document, routes }, events, modules, platformDb, redis,
+    app, handler: network.frontDoor(app.callback()), network, http: { document, routes }, events, modules, platformDb, redis,
     async seed(options) {
       for (const hosted of modules) await hosted.definition.seed?.(hosted.container, options);
     },
+    announce: (url) => network.announce(url),
     async start() {
+      await network.start();
       await events.start();
       for (const { engine } of sagaEngines) engine.startWorkers();
       for (const { definition, container } of modules) await definition.start?.(container);
     },
     async close() {
+      await network.stop();
       await Promise.all(sagaEngines.map(({ engine }) => engine.stop()));
       await events.stop();
       queueRedis.disconnect();
@@ -162,10 +209,10 @@ export function createPlatform(parts: PlatformParts): Platform {
   };
 }
 
-/** Starts listening and resolves once the port is bound. */
-export function listen(app: Koa, port: number, host: string): Promise<Server> {
+/** Starts listening with the platform's front door and resolves once the port is bound. */
+export function listen(platform: Pick<Platform, 'handler'>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createServer(platform.handler).listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

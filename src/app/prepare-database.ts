@@ -12,11 +12,14 @@ import { schemaPlan } from './schema-plan.js';
  * @example await prepareDatabase(config, modules, log)
  */
 export async function prepareDatabase(config: Config, modules: readonly ModuleDefinition[], log: Logger): Promise<void> {
-  if (await ensureDatabase(config.DATABASE_URL)) log.info('created the database');
   const plan = schemaPlan(config, modules);
-  await ensureSchemaOwners(config.DATABASE_URL, plan.map((entry) => entry.owner));
+  // A module with a database of its own (`<MODULE>_DATABASE_URL`) gets its role and schema there.
+  for (const url of new Set(plan.map((entry) => entry.url))) {
+    if (await ensureDatabase(url)) log.info({ database: new URL(url).pathname.slice(1) }, 'created the database');
+    await ensureSchemaOwners(url, plan.filter((entry) => entry.url === url).map((entry) => entry.owner));
+  }
   for (const entry of plan) {
-    const db = moduleDatabase({ url: config.DATABASE_URL, owner: entry.owner, poolMax: 1, applicationName: `commerce:migrate:${entry.schema}` });
+    const db = moduleDatabase({ url: entry.url, owner: entry.owner, poolMax: 1, applicationName: `commerce:migrate:${entry.schema}` });
     try {
       const applied = await migrateSchema(db, entry);
       if (applied.length > 0) log.info({ schema: entry.schema, applied }, 'migrated');

@@ -16,6 +16,10 @@ const REGISTRY = '^modules/registry\\.ts$';
 const ANY_MODULE_PUBLIC = '^modules/[^/]+/(index|contract)\\.ts$';
 /** The entry point of any module. */
 const ANY_MODULE_INDEX = '^modules/[^/]+/index\\.ts$';
+/** The runner every extracted service's main.ts calls. */
+const EXTRACTED_RUNNER = '^extracted/run-service\\.ts$';
+/** A module's test kit (`modules/<name>/testing/`): public to tests only. */
+const ANY_MODULE_TEST_KIT = '^modules/[^/]+/testing/';
 /** Test files follow the rules of the folder they are in (plus `testsMayAlsoImport`). */
 const TEST_FILE = '\\.test\\.ts$';
 /** npm packages; node built-ins are let through by dependency type (`core`), not by path. */
@@ -62,8 +66,15 @@ export const boundaryTable = {
   },
   extracted: {
     files: '^extracted/([^/]+-service)/',
-    mayImport: [KERNEL, '^extracted/$1/', ANY_MODULE_PUBLIC, REGISTRY],
+    mayImport: [KERNEL, '^extracted/$1/', EXTRACTED_RUNNER, ANY_MODULE_PUBLIC, REGISTRY],
     why: 'An extracted service is built from the kernel and the public faces of modules, never their internals.',
+  },
+  extractedShared: {
+    files: '^extracted/[^/]+\\.ts$',
+    mayImport: [KERNEL, ANY_MODULE_PUBLIC, REGISTRY],
+    // Tests across processes speak to the system as its users do, with the modules' test kits.
+    testsMayAlsoImport: [ANY_MODULE_TEST_KIT],
+    why: 'What every extracted service shares (its runner) and the tests across services: kernel and public faces only.',
   },
   migrations: {
     files: '^migrations/',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseResilienceSettings } from '../resilience/dependency-settings.js';
+import { FaultInjector } from '../resilience/fault-injection.js';
 
 /** Dev-only defaults: production refuses to start while any of these is still in use. */
 export const DEV_SECRETS = {
@@ -79,11 +81,38 @@ const ConfigSchema = z.object({
   /** a saga whose worker stopped answering for this long is taken over by another */
   SAGA_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   SAGA_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** who this process is, in `x-served-by`, service tokens and the registry: `monolith`, `order-service` … */
+  SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/).default('monolith'),
+  /** the address others reach this process at (default: http://127.0.0.1:<PORT> when listening on every interface) */
+  ADVERTISED_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SERVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
+  /** how often every instance re-reads the route table: a route change applies everywhere within this */
+  ROUTE_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  REGISTRY_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  /** an instance not heard from for this long is no longer sent anything */
+  REGISTRY_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(5_000),
+  /** consecutive failures after which an instance is left out for OUTLIER_EJECTION_MS */
+  OUTLIER_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
+  OUTLIER_EJECTION_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** keep-alive connections per upstream instance, shared by the proxy and module clients */
+  UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(1_024).default(64),
+  /** the deadline a proxied request gets (its upstream receives what is left of it) */
+  PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** per-dependency resilience settings as JSON, e.g. {"default":{"timeoutMs":5000},"proxy.order":{"attempts":2}} */
+  RESILIENCE: z.string().optional(),
+  /** opt-in fault injection for chaos runs, JSON per dependency, e.g. {"proxy.order":{"abortRatio":0.1}} */
+  FAULT_INJECTION: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: booleanFromEnv.default(false),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** `<MODULE>_DATABASE_URL` by module name: a module whose data moved to a database of its own */
+  MODULE_DATABASE_URLS: Readonly<Record<string, string>>;
+};
+
+const MODULE_DATABASE_URL = /^([A-Z][A-Z0-9]*)_DATABASE_URL$/;
+const DatabaseUrl = z.url({ protocol: /^postgres(ql)?$/ });
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -101,7 +130,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const config = parsed.data;
+  const moduleUrls: Record<string, string> = {};
+  const badUrls: string[] = [];
+  for (const [name, value] of Object.entries(present)) {
+    const module = MODULE_DATABASE_URL.exec(name)?.[1];
+    if (!module) continue;
+    if (DatabaseUrl.safeParse(value).success) moduleUrls[module.toLowerCase()] = value!;
+    else badUrls.push(`  ${name}: a postgres:// URL`);
+  }
+  if (badUrls.length > 0) throw new ConfigError(`Invalid configuration:\n${badUrls.join('\n')}`);
+  const config: Config = { ...parsed.data, MODULE_DATABASE_URLS: moduleUrls };
+  // JSON settings are read here too, so a typo stops the start with the other configuration errors.
+  for (const check of [() => parseResilienceSettings(config.RESILIENCE), () => FaultInjector.fromConfig(config.FAULT_INJECTION)]) {
+    try {
+      check();
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${(error as Error).message}`);
+    }
+  }
   if (config.NODE_ENV === 'production') {
     const defaults = (Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[]).filter(
       (name) => config[name] === DEV_SECRETS[name],
@@ -111,6 +157,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
   }
   return config;
+}
+
+/** The database a module's schema lives in: its own (`<MODULE>_DATABASE_URL`) or the shared one. */
+export function databaseUrlOf(config: Config, module: string | undefined): string {
+  return (module && config.MODULE_DATABASE_URLS[module]) || config.DATABASE_URL;
 }
 
 /** The modules this process hosts: `MODULES=all` or a comma-separated list. */

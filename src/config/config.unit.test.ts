@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SECRETS, hostedModuleNames, loadConfig } from './config.js';
+import { ConfigError, databaseUrlOf, DEV_SECRETS, hostedModuleNames, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('starts with safe development defaults when nothing is set', () => {
@@ -50,5 +50,21 @@ describe('configuration', () => {
     expect(hostedModuleNames(loadConfig({}), known)).toEqual(known);
     expect(hostedModuleNames(loadConfig({ MODULES: 'order' }), known)).toEqual(['order']);
     expect(() => hostedModuleNames(loadConfig({ MODULES: 'order,billing' }), known)).toThrow(/MODULES: unknown module\(s\) billing/);
+  });
+});
+
+describe('strangler settings', () => {
+  it('reads a database of its own per module from <MODULE>_DATABASE_URL', () => {
+    const config = loadConfig({ ORDER_DATABASE_URL: 'postgres://postgres@10.0.0.9:5432/orders' });
+    expect(config.MODULE_DATABASE_URLS).toEqual({ order: 'postgres://postgres@10.0.0.9:5432/orders' });
+    expect(databaseUrlOf(config, 'order')).toBe('postgres://postgres@10.0.0.9:5432/orders');
+    expect(databaseUrlOf(config, 'product')).toBe(config.DATABASE_URL);
+    expect(() => loadConfig({ ORDER_DATABASE_URL: 'mysql://x' })).toThrow(/ORDER_DATABASE_URL: a postgres:\/\/ URL/);
+  });
+
+  it('refuses resilience and fault settings it cannot read, at start', () => {
+    expect(() => loadConfig({ RESILIENCE: '{"proxy.order":{"timout":5}}' })).toThrow(ConfigError);
+    expect(() => loadConfig({ FAULT_INJECTION: 'not json' })).toThrow(/FAULT_INJECTION/);
+    expect(loadConfig({ RESILIENCE: '{"default":{"attempts":2}}', FAULT_INJECTION: '{}' }).RESILIENCE).toContain('attempts');
   });
 });

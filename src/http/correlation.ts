@@ -6,14 +6,18 @@ import { runWithContext } from '../observability/request-context.js';
 // A caller-supplied id is echoed only when it is short and printable, so it cannot forge log lines.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's `x-request-id` when it is acceptable, else a new one. */
+export function correlationIdFrom(offered: string | string[] | undefined): string {
+  return typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : uuidv7();
+}
+
 /**
  * Takes the correlation id from `x-request-id` (or makes one), echoes it, makes it
  * visible to every log line of the request, and logs one line when the request ends.
  */
 export function correlation(log: Logger): Middleware {
   return async (ctx, next) => {
-    const offered = ctx.get('x-request-id');
-    const correlationId = ACCEPTABLE_REQUEST_ID.test(offered) ? offered : uuidv7();
+    const correlationId = correlationIdFrom(ctx.get('x-request-id'));
     ctx.state.correlationId = correlationId;
     ctx.set('x-request-id', correlationId);
     const started = process.hrtime.bigint();

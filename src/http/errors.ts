@@ -35,20 +35,25 @@ function toProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
-function send(ctx: Context, problem: Problem): void {
-  ctx.status = problem.status;
-  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
-  ctx.type = 'application/problem+json';
-  ctx.body = {
+/** The RFC 9457 document of a problem, as every answer of ours spells it. */
+export function problemDocument(problem: Problem, instance: string, correlationId: string | undefined): Record<string, unknown> {
+  return {
     type: `${PROBLEM_TYPE_BASE}${problem.code}`,
     title: problem.title,
     status: problem.status,
     ...(problem.detail ? { detail: problem.detail } : {}),
-    instance: ctx.path,
+    instance,
     code: problem.code,
-    correlationId: ctx.state.correlationId,
+    correlationId,
     ...problem.extensions,
   };
+}
+
+function send(ctx: Context, problem: Problem): void {
+  ctx.status = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
+  ctx.type = 'application/problem+json';
+  ctx.body = problemDocument(problem, ctx.path, ctx.state.correlationId as string | undefined);
 }
 
 /**

@@ -6,7 +6,7 @@ import { createPlatform, listen, type Platform } from '../app/platform.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { withDatabase } from '../db/database-url.js';
 import { cloneDatabase, dropDatabase } from '../db/provision.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { HttpClient, type Exchange } from './http-client.js';
 import { OpenApiConformance } from './openapi-conformance.js';
 import { deleteRedisKeys } from './redis-keys.js';
@@ -31,6 +31,19 @@ export interface TestPlatformOptions {
   /** start relays and consumers (default true) */
   startEvents?: boolean;
   afterEnqueue?: (events: number) => Promise<void>;
+}
+
+let extractedForThisFile: readonly string[] = [];
+
+/**
+ * Makes every test platform of this test file serve `modules` from an extracted service: a
+ * second platform (role `service`) on the same database and Redis prefix, registered, with
+ * the front door's routes sent `remote`. A module's contract suite imported after this call
+ * then runs unchanged against its extracted service. (Module state is per test file.)
+ * @example extractForThisFile(['product']); await import('./product-api.e2e.test.js')
+ */
+export function extractForThisFile(modules: readonly string[]): void {
+  extractedForThisFile = modules;
 }
 
 /**
@@ -59,15 +72,15 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], op
     ...(options.afterEnqueue ? { afterEnqueue: options.afterEnqueue } : {}),
   });
   if (options.startEvents ?? true) await platform.start();
-  const server = await listen(platform.app, 0, '127.0.0.1');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await listen(platform, 0, '127.0.0.1');
+  const extracted = await startExtracted(modules.filter((module) => extractedForThisFile.includes(module.name)), options.catalog ?? modules, config, log, platform, options.startEvents ?? true);
   const exchanges: Exchange[] = [];
   return {
     config, platform, server, exchanges,
-    http: new HttpClient(`http://127.0.0.1:${port}`, (exchange) => exchanges.push(exchange)),
+    http: new HttpClient(urlOf(server), (exchange) => exchanges.push(exchange)),
     adminDatabaseUrl: config.DATABASE_URL,
     async close() {
+      await extracted?.close();
       await closeServer(server, 1_000);
       await deleteRedisKeys(platform.redis, `${redisPrefix}*`).catch(() => undefined);
       await platform.close();
@@ -75,6 +88,34 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], op
       // Every e2e file is also a contract test: an answer /openapi.json does not allow fails the file.
       const { violations } = new OpenApiConformance(platform.http.document).check(exchanges);
       if (violations.length > 0) throw new Error(`Answers that /openapi.json does not allow:\n${violations.join('\n')}`);
+    },
+  };
+}
+
+const urlOf = (server: Server): string => {
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+};
+
+/** The extracted side of a test platform: the modules as one service, and the front door's routes sent to it. */
+async function startExtracted(
+  modules: readonly ModuleDefinition[], catalog: readonly ModuleDefinition[], config: Config, log: Logger, frontDoor: Platform, startEvents: boolean,
+): Promise<{ close(): Promise<void> } | undefined> {
+  if (modules.length === 0) return undefined;
+  const serviceConfig = { ...config, SERVICE_NAME: `${modules.map((module) => module.name).join('-')}-service` };
+  const service = createPlatform({ config: serviceConfig, log, modules, catalog, role: 'service' });
+  if (startEvents) await service.start();
+  const server = await listen(service, 0, '127.0.0.1');
+  await service.announce(urlOf(server));
+  // The front door's route table is running only when its platform started; read the change either way.
+  for (const module of modules) await frontDoor.network.routes.change(module.name, { mode: 'remote' }, 'test');
+  await frontDoor.network.routes.refresh();
+  const probe = await fetch(`${urlOf(server)}/healthz`);
+  if (probe.headers.get('x-served-by') !== serviceConfig.SERVICE_NAME) throw new Error('the extracted test service does not answer');
+  return {
+    async close() {
+      await closeServer(server, 1_000);
+      await service.close();
     },
   };
 }

@@ -110,6 +110,22 @@ describe('a shop\'s day, operation by operation', () => {
     expect((await t.http.get(`/admin/events/trace?key=${orderId}`, as(adminToken))).status).toBe(200);
     expect((await t.http.get('/admin/events/stats', as(adminToken))).status).toBe(200);
   });
+
+  it('an operator looks at routes, circuits and faults', async () => {
+    expect((await t.http.get('/admin/routes', as(adminToken))).status).toBe(200);
+    expect((await t.http.get('/admin/routes/order', as(adminToken))).status).toBe(200);
+    expect((await t.http.get('/admin/routes/nope', as(adminToken))).status).toBe(404);
+    // Nothing extracted runs here: sending order traffic away is refused rather than lost.
+    expect((await t.http.put('/admin/routes/order', { ...as(adminToken), body: { mode: 'remote' } })).status).toBe(409);
+    expect((await t.http.put('/admin/routes/order', { ...as(adminToken), body: { mode: 'local' } })).status).toBe(200);
+    expect((await t.http.get('/admin/routes/order/shadow', as(adminToken))).status).toBe(200);
+    expect((await t.http.get('/admin/resilience', as(adminToken))).status).toBe(200);
+    expect((await t.http.post('/admin/resilience/proxy.order/isolate', as(adminToken))).status).toBe(404);
+    expect((await t.http.post('/admin/resilience/proxy.order/reset', as(adminToken))).status).toBe(404);
+    expect((await t.http.get('/admin/faults', as(adminToken))).status).toBe(200);
+    expect((await t.http.put('/admin/faults/proxy.order', { ...as(adminToken), body: { abortRatio: 0.5 } })).status).toBe(409);
+    expect((await t.http.request('DELETE', '/admin/faults/proxy.order', as(adminToken))).status).toBe(204);
+  });
 });
 
 describe('the answers of the day', () => {

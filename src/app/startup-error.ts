@@ -1,4 +1,4 @@
-import { ConfigError } from '../src/config/config.js';
+import { ConfigError } from '../config/config.js';
 
 /** A start-up failure is told in one readable paragraph, not a stack trace, then the process ends. */
 export function exitOnStartupError(error: unknown): never {

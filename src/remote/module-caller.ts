@@ -1,0 +1,89 @@
+import type { ServiceDirectory } from '../discovery/service-directory.js';
+import { Problem } from '../http/problem.js';
+import { currentContext } from '../observability/request-context.js';
+import type { RouteTable } from '../routing/route-table.js';
+import { SERVICE_TOKEN_HEADER, type ServiceTokens } from '../security/service-tokens.js';
+import { FACADE_PATH_PREFIX } from './facade-endpoint.js';
+import { DEADLINE_HEADER, type Deadline } from '../resilience/deadline.js';
+import { UpstreamFailure } from '../resilience/failures.js';
+import type { Resilience } from '../resilience/resilience.js';
+import { UpstreamUnavailable } from '../resilience/resilience-problems.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+export interface ModuleCallerParts {
+  directory: ServiceDirectory;
+  routes: RouteTable;
+  pools: UpstreamPools;
+  tokens: ServiceTokens;
+  policies: Resilience;
+}
+
+interface ProblemBody {
+  code?: string;
+  title?: string;
+  detail?: string;
+}
+
+/**
+ * Calls a facade method of a module hosted in another process, through that module's
+ * resilience policy: every facade method is idempotent, so a failed attempt is retried on
+ * another instance. A problem the callee answers is raised here as the same problem (same
+ * status and code), so callers handle a remote refusal exactly like a local one.
+ * @example await caller.call('product', 'reserveInventory', { reservationId, items })
+ */
+export class ModuleCaller {
+  constructor(private readonly parts: ModuleCallerParts) {}
+
+  call(module: string, method: string, argument: unknown): Promise<unknown> {
+    return this.parts.policies.dependency(`module.${module}`).execute(
+      ({ signal, deadline }) => this.attempt(module, method, argument, signal, deadline),
+      { idempotent: true, route: `${module}.${method}` },
+    );
+  }
+
+  private async attempt(module: string, method: string, argument: unknown, signal: AbortSignal, deadline: Deadline): Promise<unknown> {
+    const { directory, routes, tokens, pools } = this.parts;
+    const target = await directory.pick(module, { fixedUrl: routes.route(module).targetUrl });
+    if (!target) throw UpstreamUnavailable(`No instance of the ${module} module is reachable`);
+    const context = currentContext();
+    let answer;
+    try {
+      answer = await pools.for(new URL(target.url).origin).request({
+        path: `${FACADE_PATH_PREFIX}${module}/${method}`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SERVICE_TOKEN_HEADER]: await tokens.tokenFor(module),
+          [DEADLINE_HEADER]: deadline.toHeader(),
+          ...(context ? { 'x-request-id': context.correlationId } : {}),
+        },
+        body: JSON.stringify({ argument }),
+        signal,
+      });
+    } catch (error) {
+      directory.report(target, false);
+      throw error;
+    }
+    const text = await answer.body.text();
+    const unavailable = answer.statusCode >= 502 && answer.statusCode <= 504;
+    directory.report(target, !unavailable);
+    if (answer.statusCode === 200) return (JSON.parse(text) as { result?: unknown }).result;
+    if (unavailable) throw new UpstreamFailure(`${module}.${method} answered ${answer.statusCode}`, { status: answer.statusCode });
+    const problem = parseProblem(text);
+    if (answer.statusCode >= 500) {
+      throw new Problem({ status: 502, code: 'upstream-failed', title: 'A module this depends on failed', detail: `${module}.${method} answered ${answer.statusCode}${problem.code ? ` (${problem.code})` : ''}` });
+    }
+    throw new Problem({
+      status: answer.statusCode, code: problem.code ?? 'upstream-refused', title: problem.title ?? 'Refused by another module',
+      ...(problem.detail ? { detail: problem.detail } : {}),
+    });
+  }
+}
+
+function parseProblem(text: string): ProblemBody {
+  try {
+    return JSON.parse(text) as ProblemBody;
+  } catch {
+    return {};
+  }
+}

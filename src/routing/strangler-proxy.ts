@@ -1,0 +1,161 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { correlationIdFrom } from '../http/correlation.js';
+import { problemDocument } from '../http/errors.js';
+import { isProblem, Problem } from '../http/problem.js';
+import type { Logger } from '../observability/logger.js';
+import type { ServiceDirectory, Target } from '../discovery/service-directory.js';
+import { endToEndHeaders, forwardedRequestHeaders } from '../remote/forwarding-headers.js';
+import { UpstreamExchange, type UpstreamHead } from '../remote/upstream-exchange.js';
+import type { UpstreamPools } from '../remote/upstream-pools.js';
+import { Deadline, DEADLINE_HEADER } from '../resilience/deadline.js';
+import { UpstreamFailure } from '../resilience/failures.js';
+import type { Resilience } from '../resilience/resilience.js';
+import { UpstreamUnavailable } from '../resilience/resilience-problems.js';
+import type { ServiceTokens } from '../security/service-tokens.js';
+import type { ModulePrefixes } from './module-prefixes.js';
+import type { ModuleRoute } from './module-route.js';
+import type { RouteTable } from './route-table.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** An explicit wish of the caller to reach the extracted service while a canary runs. */
+export const ROUTE_TO_HEADER = 'x-route-to';
+
+export interface StranglerProxyParts {
+  prefixes: ModulePrefixes;
+  /** modules this process can also serve itself (the fallback for reads) */
+  hosted: ReadonlySet<string>;
+  routes: RouteTable;
+  directory: ServiceDirectory;
+  pools: UpstreamPools;
+  tokens: ServiceTokens;
+  policies: Resilience;
+  log: Logger;
+  /** the deadline of a proxied request when its caller sent none; the upstream is told what is left */
+  timeoutMs: number;
+  random?: () => number;
+}
+
+interface Forwarded {
+  exchange: UpstreamExchange;
+  head: UpstreamHead;
+  target: Target;
+}
+
+/**
+ * The front door of the strangler fig. A request is matched to its module by path prefix
+ * before any middleware runs; when the route table sends that module elsewhere, the request
+ * is streamed both ways over a keep-alive pool to a live instance, through the module's
+ * resilience policy. Reads whose upstream fails fall back to the local module when it is
+ * still hosted here; anything else fails fast with a 503 problem.
+ * @example http.createServer(proxy.frontDoor(app.callback()))
+ */
+export class StranglerProxy {
+  private readonly random: () => number;
+
+  constructor(private readonly parts: StranglerProxyParts) {
+    this.random = parts.random ?? Math.random;
+  }
+
+  frontDoor(local: RequestListener): RequestListener {
+    return (req, res) => {
+      const module = this.remoteModuleOf(req);
+      if (module === undefined) local(req, res);
+      else void this.forward(req, res, module, local);
+    };
+  }
+
+  /** The module whose request must go to its extracted service, or undefined to serve it here. */
+  private remoteModuleOf(req: IncomingMessage): string | undefined {
+    const module = this.parts.prefixes.moduleOf(req.url ?? '/');
+    if (module === undefined) return undefined;
+    if (!this.parts.hosted.has(module)) return module;
+    return this.sendsAway(this.parts.routes.route(module), req) ? module : undefined;
+  }
+
+  private sendsAway(route: ModuleRoute, req: IncomingMessage): boolean {
+    switch (route.mode) {
+      case 'remote': return true;
+      case 'canary':
+        if (route.canaryHeader && req.headers[ROUTE_TO_HEADER] === 'extracted') return true;
+        return route.canaryPercent > 0 && this.random() * 100 < route.canaryPercent;
+      default: return false;
+    }
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse, module: string, local: RequestListener): Promise<void> {
+    const started = performance.now();
+    const correlationId = correlationIdFrom(req.headers['x-request-id']);
+    const safe = SAFE_METHODS.has(req.method ?? 'GET');
+    const fallBack = safe && this.parts.hosted.has(module);
+    try {
+      const deadline = Deadline.fromHeader(req.headers[DEADLINE_HEADER]) ?? Deadline.after(this.parts.timeoutMs);
+      const forwarded = await this.parts.policies.dependency(`proxy.${module}`).execute(
+        ({ signal, deadline: attemptDeadline }) => this.attempt(req, module, correlationId, safe, signal, attemptDeadline),
+        { idempotent: safe, deadline, route: `${req.method} ${module}`, ...(fallBack ? { fallback: () => null } : {}) },
+      );
+      if (forwarded === null) {
+        res.setHeader('x-fallback', 'local');
+        local(req, res);
+        return;
+      }
+      const { exchange, head, target } = forwarded;
+      const headers = endToEndHeaders(head.headers);
+      headers['x-request-id'] = correlationId;
+      res.writeHead(head.status, headers);
+      exchange.pipeTo(res);
+      res.once('finish', () => this.logExchange(req, head.status, started, module, correlationId, target.url));
+    } catch (error) {
+      this.refuse(req, res, error, correlationId);
+      this.logExchange(req, res.statusCode, started, module, correlationId, undefined, error);
+    }
+  }
+
+  private async attempt(req: IncomingMessage, module: string, correlationId: string, safe: boolean, signal: AbortSignal, deadline: Deadline): Promise<Forwarded> {
+    const { directory, routes, tokens, pools } = this.parts;
+    const target = await directory.pick(module, { servicesOnly: true, fixedUrl: routes.route(module).targetUrl });
+    if (!target) throw UpstreamUnavailable(`No instance of the ${module} service is registered`);
+    const exchange = new UpstreamExchange();
+    signal.addEventListener('abort', () => exchange.abort(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
+    const headers = forwardedRequestHeaders(req, { correlationId, serviceToken: await tokens.tokenFor(module), deadline: deadline.toHeader() });
+    const url = new URL(target.url);
+    pools.for(url.origin).dispatch({
+      path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: headers as Record<string, string>, body: safe ? null : req,
+    }, exchange);
+    let head: UpstreamHead;
+    try {
+      head = await exchange.head;
+    } catch (error) {
+      directory.report(target, false);
+      throw error;
+    }
+    const unavailable = head.status === 502 || head.status === 503 || head.status === 504;
+    directory.report(target, !unavailable);
+    // A read answered "unavailable" may be tried elsewhere; a write's answer is the answer.
+    if (unavailable && safe) {
+      exchange.abort(new Error('discarded for a retry'));
+      throw new UpstreamFailure(`the ${module} service answered ${head.status}`, { status: head.status });
+    }
+    return { exchange, head, target };
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, error: unknown, correlationId: string): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const problem = isProblem(error) ? error : new Problem({ status: 502, code: 'bad-gateway', title: 'Bad gateway', detail: 'The service behind this route failed' });
+    const body = JSON.stringify(problemDocument(problem, (req.url ?? '/').split('?')[0]!, correlationId));
+    res.writeHead(problem.status, { ...problem.headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'x-request-id': correlationId });
+    res.end(body);
+  }
+
+  private logExchange(req: IncomingMessage, status: number, started: number, module: string, correlationId: string, upstream?: string, error?: unknown): void {
+    const line = {
+      correlationId, module, method: req.method, path: (req.url ?? '/').split('?')[0], status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100, ...(upstream ? { upstream } : {}),
+      ...(error ? { err: isProblem(error) ? error.code : (error as Error).message } : {}),
+    };
+    if (status >= 500) this.parts.log.warn(line, 'proxied request failed');
+    else this.parts.log.info(line, 'proxied');
+  }
+}
