@@ -29,6 +29,6 @@ COPY --chown=node:node package.json ./
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-# MODULES selects what this container hosts: all of them (the monolith) or one (an extracted service).
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.SERVICE_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# MODULES selects what the monolith hosts; an extracted service runs `node dist/extracted/<name>-service/main.js`.
 CMD ["node", "dist/scripts/start.js"]
