@@ -69,31 +69,40 @@ describe('order extracted, payment in the monolith', () => {
 
   it('flips order through shadow, canary 50%, remote and back to local under traffic without a failed request', async () => {
     type Phase = 'local' | 'shadow' | 'canary' | 'remote' | 'local again';
-    let phase: Phase = 'local';
+    // A request counts for a phase only if it began and ended while no switch was in flight:
+    // one sent just as a switch is made may reach the front door on either side of it.
+    let phase: Phase | 'switching' = 'local';
     let stopped = false;
-    const seen: { phase: Phase; status: number; by: string | null; what: string; fallback: string | null }[] = [];
-    const note = (at: Phase, what: string, res: HttpResponse<unknown>) => seen.push({ phase: at, status: res.status, by: servedBy(res), what, fallback: res.headers.get('x-fallback') });
+    const seen: { phase: Phase | 'switching'; status: number; by: string | null; what: string; fallback: string | null }[] = [];
+    const timed = async <T>(what: string, send: () => Promise<HttpResponse<T>>): Promise<HttpResponse<T>> => {
+      const before = phase;
+      const res = await send();
+      seen.push({ phase: before === phase ? before : 'switching', status: res.status, by: servedBy(res), what, fallback: res.headers.get('x-fallback') });
+      return res;
+    };
     const loop = async () => {
       while (!stopped) {
-        const at = phase;
-        note(at, 'list', await http.get('/api/v1/orders?limit=5', { token: customer.token }));
-        const at2 = phase;
-        const res = await http.post<{ id: string }>('/api/v1/orders', order(customer, productId));
-        note(at2, 'place', res);
+        await timed('list', () => http.get('/api/v1/orders?limit=5', { token: customer.token }));
+        const res = await timed('place', () => http.post<{ id: string }>('/api/v1/orders', order(customer, productId)));
         if (res.status === 202) {
           placed.push(res.body.id);
-          const at3 = phase;
-          note(at3, 'read', await http.get(`/api/v1/orders/${res.body.id}`, { token: customer.token }));
+          await timed('read', () => http.get(`/api/v1/orders/${res.body.id}`, { token: customer.token }));
         }
       }
     };
     const loops = [loop(), loop(), loop()];
     const hold = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+    const switchTo = async (next: Phase, body: Record<string, unknown>) => {
+      phase = 'switching';
+      await route(body);
+      phase = next;
+      await hold();
+    };
     await hold();
-    await route({ mode: 'shadow' }); phase = 'shadow'; await hold();
-    await route({ mode: 'canary', canaryPercent: 50 }); phase = 'canary'; await hold();
-    await route({ mode: 'remote' }); phase = 'remote'; await hold();
-    await route({ mode: 'local' }); phase = 'local again'; await hold();
+    await switchTo('shadow', { mode: 'shadow' });
+    await switchTo('canary', { mode: 'canary', canaryPercent: 50 });
+    await switchTo('remote', { mode: 'remote' });
+    await switchTo('local again', { mode: 'local' });
     stopped = true;
     await Promise.all(loops);
 

@@ -34,8 +34,12 @@ describe('a module hosted in another process', () => {
     expect(items[0]).toMatchObject({ recipient: email, template: 'welcome' });
   });
 
-  it('serves only the routes of the modules it hosts', async () => {
-    expect((await notifications.http.post('/api/v1/auth/login', { body: { email: 'a@b.co', password: 'x' } })).status).toBe(404);
-    expect((await users.http.get('/api/v1/notifications')).status).toBe(404);
+  it('serves only the routes of the modules it hosts; the others it would forward, and says so while no service of theirs runs', async () => {
+    const login = await notifications.http.post('/api/v1/auth/login', { body: { email: 'a@b.co', password: 'x' } });
+    expect(login.status).toBe(503);
+    expect(login.body).toMatchObject({ code: 'upstream-unavailable' });
+    const inbox = await users.http.get('/api/v1/notifications');
+    expect(inbox.status).toBe(503);
+    expect(inbox.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });

@@ -37,8 +37,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
+  // The payment deadline sits well above what a payment takes on a busy machine, so only the
+  // slow test card (SANDBOX_SLOW_MS) misses it.
   t = await startTestPlatform(allModules, {
-    env: { SMTP_URL: `smtp://127.0.0.1:${port}`, ORDER_PAYMENT_DEADLINE_MS: '1500', SANDBOX_SLOW_MS: '3000', SAGA_BACKOFF_MS: '50', SAGA_SWEEP_MS: '500' },
+    env: { SMTP_URL: `smtp://127.0.0.1:${port}`, ORDER_PAYMENT_DEADLINE_MS: '4000', SANDBOX_SLOW_MS: '6000', SAGA_BACKOFF_MS: '50', SAGA_SWEEP_MS: '500' },
   });
   admin = new pg.Client({ connectionString: t.adminDatabaseUrl });
   await admin.connect();

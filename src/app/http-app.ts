@@ -13,6 +13,7 @@ import { problemResponses } from '../http/errors.js';
 import { healthRoutes, type ReadinessCheck } from '../http/health.js';
 import { jsonBody } from '../http/json-body.js';
 import { servedBy } from '../http/served-by.js';
+import { httpMetricsMiddleware, type HttpMetrics } from '../observability/http-metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { ModuleContainer, ModuleDefinition } from './module-definition.js';
 
@@ -35,6 +36,8 @@ export interface HttpAppParts {
   kernelMiddleware?: readonly Koa.Middleware[];
   /** checks every request passes before its body is read (service tokens, deadlines); failures are problems */
   edgeMiddleware?: readonly Koa.Middleware[];
+  /** request rate and latency by route template (`/metrics`) */
+  httpMetrics?: HttpMetrics;
 }
 
 /** A route as Koa serves it: what `/openapi.json` must describe, or knowingly leave out. */
@@ -106,6 +109,7 @@ export function buildHttpApp(parts: HttpAppParts): HttpApp {
   const root = new Router();
   for (const router of [kernel, ...(parts.kernelPages ?? []), apiReference({ documentUrl: '/openapi.json' }), ...modules]) root.use(router.routes());
 
+  if (parts.httpMetrics) app.use(httpMetricsMiddleware(parts.httpMetrics));
   app.use(servedBy(parts.config.SERVICE_NAME));
   app.use(correlation(parts.log));
   app.use(problemResponses(parts.log));

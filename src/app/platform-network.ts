@@ -16,7 +16,8 @@ import { registerResilienceMetrics } from '../resilience/resilience-metrics.js';
 import { ModulePrefixes } from '../routing/module-prefixes.js';
 import { RouteTable } from '../routing/route-table.js';
 import { ShadowComparisons } from '../routing/shadow-comparisons.js';
-import { StranglerProxy } from '../routing/strangler-proxy.js';
+import { createProxyMetrics, StranglerProxy } from '../routing/strangler-proxy.js';
+import type { HttpMetrics } from '../observability/http-metrics.js';
 import { ServiceTokens } from '../security/service-tokens.js';
 import type { ModuleDefinition } from './module-definition.js';
 
@@ -30,6 +31,7 @@ export interface NetworkParts {
   redis: Redis;
   platformDb: Knex;
   metrics: Registry;
+  httpMetrics: HttpMetrics;
   hosted: readonly ModuleDefinition[];
   catalog: readonly ModuleDefinition[];
 }
@@ -79,6 +81,7 @@ export class PlatformNetwork {
       ? new StranglerProxy({
         prefixes: this.prefixes, hosted: this.hosted, routes: this.routes, directory: this.directory, pools: this.pools,
         tokens: this.tokens, policies: this.resilience, log, timeoutMs: config.PROXY_TIMEOUT_MS,
+        metrics: createProxyMetrics(parts.metrics, parts.httpMetrics),
       })
       : undefined;
   }

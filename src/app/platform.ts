@@ -23,6 +23,7 @@ import { PlatformNetwork, type PlatformRole } from './platform-network.js';
 import { facadeEndpoint } from '../remote/facade-endpoint.js';
 import { remoteFacade } from '../remote/remote-facade.js';
 import { createMetricsRegistry, metricsEndpoint } from '../observability/metrics.js';
+import { createHttpMetrics } from '../observability/http-metrics.js';
 import { routeAdminRoutes } from '../admin/route-admin-routes.js';
 import { resilienceAdminRoutes } from '../admin/resilience-admin-routes.js';
 import { shadowMirror } from '../routing/shadow-mirror.js';
@@ -128,7 +129,8 @@ export function createPlatform(parts: PlatformParts): Platform {
   }
   const platformDb = databases.get(PLATFORM_SCHEMA)!;
   const metrics = createMetricsRegistry(config.SERVICE_NAME);
-  const network = new PlatformNetwork({ config, log, role, redis, platformDb, metrics, hosted: parts.modules, catalog });
+  const httpMetrics = createHttpMetrics(metrics);
+  const network = new PlatformNetwork({ config, log, role, redis, platformDb, metrics, httpMetrics, hosted: parts.modules, catalog });
 
   const facadeProviders = new Map<string, () => unknown>();
   const facades = new Facades(facadeProviders, (key) => remoteFacade(key, network.caller));
@@ -158,7 +160,7 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({
-    config, log, guards, modules,
+    config, log, guards, modules, httpMetrics,
     // An extracted service answers only our own processes; the deadline a caller sent bounds the work done for it.
     edgeMiddleware: [...(role === 'service' ? [requireServiceToken(network.tokens, hostedNames)] : []), deadlineFromRequest()],
     kernelRoutes: [

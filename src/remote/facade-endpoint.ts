@@ -34,6 +34,7 @@ export function facadeEndpoint(served: readonly ServedFacade[], tokens: ServiceT
     }
     if (ctx.method !== 'POST') ctx.throw(405);
     ctx.state.module = module;
+    ctx._matchedRoute = `${FACADE_PATH_PREFIX}${module}/${method}`;
     const body = ctx.request.body as { argument?: unknown } | undefined;
     if (!body || typeof body !== 'object' || !('argument' in body)) throw ValidationFailed('Send { "argument": … }');
     const facade = entry.facade() as Record<string, (argument: unknown) => Promise<unknown>>;

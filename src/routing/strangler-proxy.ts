@@ -3,6 +3,8 @@ import { correlationIdFrom } from '../http/correlation.js';
 import { problemDocument } from '../http/errors.js';
 import { isProblem, Problem } from '../http/problem.js';
 import type { Logger } from '../observability/logger.js';
+import { recordRequest, type HttpMetrics } from '../observability/http-metrics.js';
+import { Histogram, type Registry } from 'prom-client';
 import type { ServiceDirectory, Target } from '../discovery/service-directory.js';
 import { endToEndHeaders, forwardedRequestHeaders } from '../remote/forwarding-headers.js';
 import { UpstreamExchange, type UpstreamHead } from '../remote/upstream-exchange.js';
@@ -30,9 +32,26 @@ export interface StranglerProxyParts {
   tokens: ServiceTokens;
   policies: Resilience;
   log: Logger;
+  metrics: ProxyMetrics;
   /** the deadline of a proxied request when its caller sent none; the upstream is told what is left */
   timeoutMs: number;
   random?: () => number;
+}
+
+export interface ProxyMetrics {
+  http: HttpMetrics;
+  /** time to the upstream's response head, by module and upstream instance */
+  upstream: Histogram<'module' | 'target'>;
+}
+
+export function createProxyMetrics(registry: Registry, http: HttpMetrics): ProxyMetrics {
+  return {
+    http,
+    upstream: new Histogram({
+      name: 'proxy_upstream_duration_seconds', help: 'Time until an extracted service answered a proxied request (its response head)',
+      labelNames: ['module', 'target'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+    }),
+  };
 }
 
 interface Forwarded {
@@ -122,12 +141,14 @@ export class StranglerProxy {
       path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: headers as Record<string, string>, body: safe ? null : req,
     }, exchange);
     let head: UpstreamHead;
+    const sent = performance.now();
     try {
       head = await exchange.head;
     } catch (error) {
       directory.report(target, false);
       throw error;
     }
+    this.parts.metrics.upstream.observe({ module, target: target.url }, (performance.now() - sent) / 1000);
     const unavailable = head.status === 502 || head.status === 503 || head.status === 504;
     directory.report(target, !unavailable);
     // A read answered "unavailable" may be tried elsewhere; a write's answer is the answer.
@@ -150,9 +171,11 @@ export class StranglerProxy {
   }
 
   private logExchange(req: IncomingMessage, status: number, started: number, module: string, correlationId: string, upstream?: string, error?: unknown): void {
+    const durationMs = performance.now() - started;
+    recordRequest(this.parts.metrics.http, { method: req.method ?? 'GET', route: `proxied:${module}`, status: String(status), module }, durationMs / 1000);
     const line = {
       correlationId, module, method: req.method, path: (req.url ?? '/').split('?')[0], status,
-      durationMs: Math.round((performance.now() - started) * 100) / 100, ...(upstream ? { upstream } : {}),
+      durationMs: Math.round(durationMs * 100) / 100, ...(upstream ? { upstream } : {}),
       ...(error ? { err: isProblem(error) ? error.code : (error as Error).message } : {}),
     };
     if (status >= 500) this.parts.log.warn(line, 'proxied request failed');
