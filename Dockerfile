@@ -30,5 +30,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.SERVICE_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-# MODULES selects what the monolith hosts; an extracted service runs `node dist/extracted/<name>-service/main.js`.
-CMD ["node", "dist/scripts/start.js"]
+# MODULES selects what the monolith hosts; an extracted service runs dist/extracted/<name>-service/main.js.
+# --import loads tracing before the app (it stays off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+CMD ["node", "--import", "./dist/src/observability/instrument.js", "dist/scripts/start.js"]

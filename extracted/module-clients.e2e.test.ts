@@ -1,11 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_SECRETS } from '../src/config/config.js';
-import { ServiceDirectory } from '../src/discovery/service-directory.js';
+import { ServiceDirectory } from '../src/proxy/service-directory.js';
 import { isProblem } from '../src/http/problem.js';
 import { createLogger } from '../src/observability/logger.js';
-import { ModuleCaller } from '../src/remote/module-caller.js';
-import { remoteFacade } from '../src/remote/remote-facade.js';
+import { ModuleCaller } from '../src/resilience/module-caller.js';
+import { remoteFacade } from '../src/resilience/remote-facade.js';
 import { Resilience } from '../src/resilience/resilience.js';
 import { ServiceTokens } from '../src/security/service-tokens.js';
 import { startTestPlatform, type TestPlatform } from '../src/testing/test-platform.js';

@@ -12,8 +12,8 @@ import { schemaPlan, PLATFORM_SCHEMA } from '../src/app/schema-plan.js';
 import { loadConfig } from '../src/config/config.js';
 import { moduleDatabase, type Knex } from '../src/db/module-database.js';
 import { createLogger } from '../src/observability/logger.js';
-import { RouteChange } from '../src/routing/module-route.js';
-import { RouteTable } from '../src/routing/route-table.js';
+import { RouteChange } from '../src/proxy/module-route.js';
+import { RouteTable } from '../src/proxy/route-table.js';
 import { allModules } from '../modules/registry.js';
 import { exitOnStartupError } from '../src/app/startup-error.js';
 

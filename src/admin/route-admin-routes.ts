@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { ServiceDirectory } from '../discovery/service-directory.js';
+import type { ServiceDirectory } from '../proxy/service-directory.js';
 import type { ApiRoutes } from '../http/api/api-routes.js';
 import { Conflict, NotFound } from '../http/problem.js';
-import { RouteChange, RouteMode, type ModuleRoute } from '../routing/module-route.js';
-import type { RouteTable } from '../routing/route-table.js';
-import type { ShadowComparisons } from '../routing/shadow-comparisons.js';
+import { RouteChange, RouteMode, type ModuleRoute } from '../proxy/module-route.js';
+import type { RouteTable } from '../proxy/route-table.js';
+import type { ShadowComparisons } from '../proxy/shadow-comparisons.js';
 
 export interface RouteAdminParts {
   routes: RouteTable;

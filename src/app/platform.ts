@@ -13,6 +13,7 @@ import { queueBoard } from '../admin/queue-board.js';
 import { sagaAdminRoutes } from '../admin/saga-admin-routes.js';
 import { SagaEngine } from '../saga/saga-engine.js';
 import { EventPipeline } from '../events/event-pipeline.js';
+import { registerEventMetrics } from '../events/event-metrics.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,13 +21,13 @@ import { AccessTokens } from '../security/access-tokens.js';
 import { buildHttpApp, type HostedModule, type HttpApp } from './http-app.js';
 import { Facades } from './module-facades.js';
 import { PlatformNetwork, type PlatformRole } from './platform-network.js';
-import { facadeEndpoint } from '../remote/facade-endpoint.js';
-import { remoteFacade } from '../remote/remote-facade.js';
+import { facadeEndpoint } from '../http/facade-endpoint.js';
+import { remoteFacade } from '../resilience/remote-facade.js';
 import { createMetricsRegistry, metricsEndpoint } from '../observability/metrics.js';
 import { createHttpMetrics } from '../observability/http-metrics.js';
 import { routeAdminRoutes } from '../admin/route-admin-routes.js';
 import { resilienceAdminRoutes } from '../admin/resilience-admin-routes.js';
-import { shadowMirror } from '../routing/shadow-mirror.js';
+import { shadowMirror } from '../proxy/shadow-mirror.js';
 import { requireServiceToken } from '../http/service-token-guard.js';
 import { deadlineFromRequest } from '../resilience/deadline.js';
 import type { ModuleContainer, ModuleDefinition, ModuleKernel, SeedOptions } from './module-definition.js';
@@ -158,6 +159,8 @@ export function createPlatform(parts: PlatformParts): Platform {
     ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
   });
 
+  const queues = () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)];
+  registerEventMetrics(metrics, events, queues);
   const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({
     config, log, guards, modules, httpMetrics,
@@ -175,7 +178,7 @@ export function createPlatform(parts: PlatformParts): Platform {
     kernelMiddleware: [
       metricsEndpoint(metrics),
       facadeEndpoint(servedFacades, network.tokens),
-      queueBoard({ basePath: '/admin/queues', queues: () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)], tokens }),
+      queueBoard({ basePath: '/admin/queues', queues, tokens }),
       ...(role === 'monolith' ? [shadowMirror({
         prefixes: network.prefixes, routes: network.routes, directory: network.directory, pools: network.pools, tokens: network.tokens,
         comparisons: network.comparisons, outcomes: network.shadowOutcomes, log, timeoutMs: config.PROXY_TIMEOUT_MS,

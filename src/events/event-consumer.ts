@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
+import { inSpan, SpanKind } from '../observability/tracing.js';
 import type { DeadLetters } from './dead-letters.js';
 import { EnvelopeSchema, type EventEnvelope } from './envelope.js';
 import { consumerQueueName } from './event-routing.js';
@@ -120,13 +121,16 @@ export class EventConsumer {
       for (const { event, handlers } of batch) {
         for (const { subscription, data } of handlers) {
           if (!claimed.has(inboxKey(event.eventId, subscription.handler))) continue;
-          await runWithContext({ correlationId: event.metadata.correlationId }, () =>
+          await runWithContext({ correlationId: event.metadata.correlationId }, () => inSpan(`event.handle ${event.eventType}`, {
+            kind: SpanKind.CONSUMER, parent: event.metadata.traceparent,
+            attributes: { 'messaging.system': 'bullmq', 'messaging.message.id': event.eventId, 'commerce.module': parts.module, 'commerce.handler': subscription.handler },
+          }, () =>
             subscription.handle({ ...event, data }, {
               trx,
               resolve: parts.resolve,
               // Made only for handlers that log: this is the hot path.
               get log() { return parts.log.child({ eventId: event.eventId, eventType: event.eventType, handler: subscription.handler }); },
-            }));
+            })));
           applied += 1;
         }
       }

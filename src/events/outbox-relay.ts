@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordSpan, SpanKind } from '../observability/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventBus } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
@@ -147,6 +148,12 @@ export class OutboxRelay {
       ]);
     } finally {
       clearTimeout(timer);
+    }
+    for (const row of rows) {
+      recordSpan(`outbox.relay ${row.event_type}`, row.metadata.traceparent, {
+        kind: SpanKind.PRODUCER, startTime: row.committed_at,
+        attributes: { 'messaging.system': 'bullmq', 'messaging.message.id': row.event_id, 'commerce.module': this.parts.module },
+      });
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import { currentContext } from '../observability/request-context.js';
+import { currentTraceparent } from '../observability/tracing.js';
 import type { EventDefinition, EventData, EventEnvelope, EventMetadata } from './envelope.js';
 
 export interface RaisedEvent<E extends EventDefinition> {
@@ -25,9 +26,12 @@ export class OutboxWriter {
     // Publishing data that breaks our own contract is a bug: fail the transaction, not the consumers.
     const data = event.schema.parse(raised.data) as EventData<E>;
     const context = currentContext();
+    // The trace travels with the event, so its consumer's span continues the producer's trace.
+    const traceparent = currentTraceparent();
     const metadata: EventMetadata = {
       correlationId: raised.metadata?.correlationId ?? context?.correlationId ?? uuidv7(),
       ...(context?.actorId ? { actorId: context.actorId } : {}),
+      ...(traceparent ? { traceparent } : {}),
       ...raised.metadata,
     };
     const envelope: EventEnvelope<EventData<E>> = {

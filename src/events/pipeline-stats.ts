@@ -35,6 +35,12 @@ export interface ModuleEventCounters {
 export class PipelineStats {
   private readonly counters = new Map<string, ModuleEventCounters>();
   private readonly publishLag = new Map<string, SampleWindow>();
+  private readonly lagObservers: ((module: string, lagMs: number) => void)[] = [];
+
+  /** Sees every publish lag as it is measured (the Prometheus summary listens here). */
+  onPublishLag(observer: (module: string, lagMs: number) => void): void {
+    this.lagObservers.push(observer);
+  }
 
   private of(module: string): ModuleEventCounters {
     let counters = this.counters.get(module);
@@ -50,6 +56,7 @@ export class PipelineStats {
     let window = this.publishLag.get(module);
     if (!window) this.publishLag.set(module, (window = new SampleWindow()));
     for (const lag of lagsMs) window.add(lag);
+    for (const observe of this.lagObservers) for (const lag of lagsMs) observe(module, lag);
   }
 
   publishFailed(module: string, count: number): void { this.of(module).publishFailures += count; }

@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { currentContext } from './request-context.js';
+import { activeSpanIds } from './tracing.js';
 
 export type { Logger };
 
@@ -8,13 +9,16 @@ const REDACTED_PATHS = [
   'password', '*.password', 'newPassword', '*.newPassword',
   'token', '*.token', 'accessToken', '*.accessToken',
   'cardNumber', '*.cardNumber', 'cvc', '*.cvc',
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers["x-internal-token"]',
+  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'headers["x-internal-token"]',
+  'secret', '*.secret', 'serviceToken', '*.serviceToken', 'cvv', '*.cvv', 'pan', '*.pan',
 ];
 
 export interface LoggerSettings {
   level: string;
   pretty: boolean;
   name?: string;
+  /** where lines go (default: stdout) */
+  destination?: NodeJS.WritableStream;
 }
 
 /**
@@ -31,11 +35,12 @@ export function createLogger(settings: LoggerSettings): Logger {
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => {
       const context = currentContext();
-      return context ? { correlationId: context.correlationId } : {};
+      const span = activeSpanIds();
+      return { ...(context ? { correlationId: context.correlationId } : {}), ...span };
     },
   };
   if (settings.pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino(options);
+  return settings.destination ? pino(options, settings.destination) : pino(options);
 }

@@ -50,12 +50,13 @@ export interface RunningProcess {
 }
 
 /**
- * Starts `script` (relative to the repository, run with tsx) and resolves once it logs that
- * it listens, with the address it logged.
+ * Starts `script` (relative to the repository, run with tsx, after `nodeOptions` such as
+ * `--import ./src/observability/instrument.ts`) and resolves once it logs that it listens,
+ * with the address it logged.
  * @example const monolith = await startProcess('scripts/start.ts', site.env)
  */
-export function startProcess(script: string, env: Record<string, string>): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export function startProcess(script: string, env: Record<string, string>, nodeOptions: readonly string[] = []): Promise<RunningProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeOptions, script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   let listening = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

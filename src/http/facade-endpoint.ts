@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { Unauthenticated, NotFound, ValidationFailed } from '../http/problem.js';
+import { Unauthenticated, NotFound, ValidationFailed } from './problem.js';
 import { InvalidServiceToken, SERVICE_TOKEN_HEADER, type ServiceTokens } from '../security/service-tokens.js';
 import type { FacadeKey } from '../app/module-facades.js';
 

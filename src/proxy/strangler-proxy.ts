@@ -3,12 +3,13 @@ import { correlationIdFrom } from '../http/correlation.js';
 import { problemDocument } from '../http/errors.js';
 import { isProblem, Problem } from '../http/problem.js';
 import type { Logger } from '../observability/logger.js';
+import { inSpan } from '../observability/tracing.js';
 import { recordRequest, type HttpMetrics } from '../observability/http-metrics.js';
 import { Histogram, type Registry } from 'prom-client';
-import type { ServiceDirectory, Target } from '../discovery/service-directory.js';
-import { endToEndHeaders, forwardedRequestHeaders } from '../remote/forwarding-headers.js';
-import { UpstreamExchange, type UpstreamHead } from '../remote/upstream-exchange.js';
-import type { UpstreamPools } from '../remote/upstream-pools.js';
+import type { ServiceDirectory, Target } from './service-directory.js';
+import { endToEndHeaders, forwardedRequestHeaders } from './forwarding-headers.js';
+import { UpstreamExchange, type UpstreamHead } from './upstream-exchange.js';
+import type { UpstreamPools } from './upstream-pools.js';
 import { Deadline, DEADLINE_HEADER } from '../resilience/deadline.js';
 import { UpstreamFailure } from '../resilience/failures.js';
 import type { Resilience } from '../resilience/resilience.js';
@@ -79,7 +80,7 @@ export class StranglerProxy {
     return (req, res) => {
       const module = this.remoteModuleOf(req);
       if (module === undefined) local(req, res);
-      else void this.forward(req, res, module, local);
+      else void inSpan(`strangler.proxy ${module}`, { attributes: { 'commerce.module': module } }, () => this.forward(req, res, module, local));
     };
   }
 

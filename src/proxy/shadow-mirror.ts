@@ -1,8 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import type { Counter } from 'prom-client';
-import type { ServiceDirectory } from '../discovery/service-directory.js';
+import type { ServiceDirectory } from './service-directory.js';
 import type { Logger } from '../observability/logger.js';
-import type { UpstreamPools } from '../remote/upstream-pools.js';
+import type { UpstreamPools } from './upstream-pools.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokens } from '../security/service-tokens.js';
 import type { ModulePrefixes } from './module-prefixes.js';
 import type { RouteTable } from './route-table.js';

@@ -1,14 +1,15 @@
-import type { ServiceDirectory } from '../discovery/service-directory.js';
+import type { ServiceDirectory } from '../proxy/service-directory.js';
 import { Problem } from '../http/problem.js';
 import { currentContext } from '../observability/request-context.js';
-import type { RouteTable } from '../routing/route-table.js';
+import { inSpan, SpanKind } from '../observability/tracing.js';
+import type { RouteTable } from '../proxy/route-table.js';
 import { SERVICE_TOKEN_HEADER, type ServiceTokens } from '../security/service-tokens.js';
-import { FACADE_PATH_PREFIX } from './facade-endpoint.js';
-import { DEADLINE_HEADER, type Deadline } from '../resilience/deadline.js';
-import { UpstreamFailure } from '../resilience/failures.js';
-import type { Resilience } from '../resilience/resilience.js';
-import { UpstreamUnavailable } from '../resilience/resilience-problems.js';
-import type { UpstreamPools } from './upstream-pools.js';
+import { FACADE_PATH_PREFIX } from '../http/facade-endpoint.js';
+import { DEADLINE_HEADER, type Deadline } from './deadline.js';
+import { UpstreamFailure } from './failures.js';
+import type { Resilience } from './resilience.js';
+import { UpstreamUnavailable } from './resilience-problems.js';
+import type { UpstreamPools } from '../proxy/upstream-pools.js';
 
 export interface ModuleCallerParts {
   directory: ServiceDirectory;
@@ -35,10 +36,11 @@ export class ModuleCaller {
   constructor(private readonly parts: ModuleCallerParts) {}
 
   call(module: string, method: string, argument: unknown): Promise<unknown> {
-    return this.parts.policies.dependency(`module.${module}`).execute(
-      ({ signal, deadline }) => this.attempt(module, method, argument, signal, deadline),
-      { idempotent: true, route: `${module}.${method}` },
-    );
+    return inSpan(`module.call ${module}.${method}`, { kind: SpanKind.CLIENT, attributes: { 'commerce.module': module, 'commerce.method': method } }, () =>
+      this.parts.policies.dependency(`module.${module}`).execute(
+        ({ signal, deadline }) => this.attempt(module, method, argument, signal, deadline),
+        { idempotent: true, route: `${module}.${method}` },
+      ));
   }
 
   private async attempt(module: string, method: string, argument: unknown, signal: AbortSignal, deadline: Deadline): Promise<unknown> {

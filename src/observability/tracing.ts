@@ -1,0 +1,74 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('commerce');
+
+export { SpanKind };
+
+/**
+ * The W3C `traceparent` of the span active now, to carry across a queue (event metadata, a
+ * saga row); undefined when nothing is traced, which is every call while tracing is off.
+ */
+export function currentTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** The context a carried `traceparent` continues; the root (a new trace) without one. */
+export function contextOf(traceparent: string | undefined): Context {
+  return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+}
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** continue this trace instead of the active context (a queued job, a resumed saga) */
+  parent?: string | undefined;
+}
+
+/**
+ * Runs `work` in a span of our own, active for everything it calls (pg, Redis and HTTP spans
+ * nest below it); a thrown error marks the span failed and is rethrown. With tracing off the
+ * API hands out non-recording spans and this costs next to nothing.
+ * @example await inSpan('outbox.publish', { kind: SpanKind.PRODUCER }, () => relay.publish(batch))
+ */
+export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+  const parent = options.parent === undefined ? context.active() : contextOf(options.parent);
+  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The ids of the active span, for log lines; none while nothing is traced. */
+export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
+  const span = trace.getSpan(context.active());
+  if (!span) return undefined;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  // A non-recording, unsampled placeholder carries the all-zero ids: not worth a log field.
+  return traceFlags === 0 && /^0+$/.test(traceId) ? undefined : { traceId, spanId };
+}
+
+export interface RecordedSpan {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** when the work began (e.g. when an outbox row committed); it ends now */
+  startTime: Date;
+}
+
+/**
+ * Records a span that already happened, under a carried `traceparent`: how the relay shows,
+ * in the trace of the request that wrote an event, how long the event waited to be queued.
+ * Nothing is recorded without a `traceparent` (tracing off, or the event had none).
+ */
+export function recordSpan(name: string, traceparent: string | undefined, span: RecordedSpan): void {
+  if (!traceparent) return;
+  tracer.startSpan(name, { kind: span.kind ?? SpanKind.INTERNAL, startTime: span.startTime, ...(span.attributes ? { attributes: span.attributes } : {}) }, contextOf(traceparent)).end();
+}
