@@ -26,6 +26,8 @@ WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
+# The module map's synchronous calls (GET /admin/modules), worked out from the sources at build time.
+COPY --chown=node:node docs/modules/module-map.json ./docs/modules/module-map.json
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -27,6 +27,8 @@ import { createMetricsRegistry, metricsEndpoint } from '../observability/metrics
 import { createHttpMetrics } from '../observability/http-metrics.js';
 import { routeAdminRoutes } from '../admin/route-admin-routes.js';
 import { resilienceAdminRoutes } from '../admin/resilience-admin-routes.js';
+import { moduleAdminRoutes } from '../admin/module-admin-routes.js';
+import { moduleMapAtStartup } from '../architecture/module-map/runtime-module-map.js';
 import { shadowMirror } from '../proxy/shadow-mirror.js';
 import { requireServiceToken } from '../http/service-token-guard.js';
 import { deadlineFromRequest } from '../resilience/deadline.js';
@@ -161,6 +163,7 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const queues = () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)];
   registerEventMetrics(metrics, events, queues);
+  const moduleMap = moduleMapAtStartup(catalog);
   const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({
     config, log, guards, modules, httpMetrics,
@@ -170,6 +173,7 @@ export function createPlatform(parts: PlatformParts): Platform {
       (api) => eventAdminRoutes(api, events),
       (api) => sagaAdminRoutes(api, sagaEngines),
       (api) => resilienceAdminRoutes(api, network.resilience, network.faults),
+      (api) => moduleAdminRoutes(api, { map: moduleMap, route: (module) => network.routes.route(module), hosted: network.hosted }),
       ...(role === 'monolith' ? [(api: ApiRoutes) => routeAdminRoutes(api, {
         routes: network.routes, directory: network.directory, comparisons: network.comparisons, modules: catalog.map((m) => m.name), hosted: network.hosted,
       })] : []),

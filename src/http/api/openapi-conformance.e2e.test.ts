@@ -113,6 +113,7 @@ describe('a shop\'s day, operation by operation', () => {
 
   it('an operator looks at routes, circuits and faults', async () => {
     expect((await t.http.get('/admin/routes', as(adminToken))).status).toBe(200);
+    expect((await t.http.get('/admin/modules', as(adminToken))).status).toBe(200);
     expect((await t.http.get('/admin/routes/order', as(adminToken))).status).toBe(200);
     expect((await t.http.get('/admin/routes/nope', as(adminToken))).status).toBe(404);
     // Nothing extracted runs here: sending order traffic away is refused rather than lost.
