@@ -156,10 +156,10 @@ async function startOurs(): Promise<Side> {
         (SELECT count(DISTINCT saga_id)::int FROM bench_saga.effects) AS "sagasWithEffects"`);
       return row!;
     },
-    settings: { sagaConcurrency: config.SAGA_CONCURRENCY, leaseMs: config.SAGA_LEASE_MS, sweepMs: config.SAGA_SWEEP_MS, poolMax: config.DATABASE_POOL_MAX },
+    settings: { sagaConcurrency: config.SAGA_CONCURRENCY, checkpointTransactions: config.SAGA_TRANSACTIONS, leaseMs: config.SAGA_LEASE_MS, sweepMs: config.SAGA_SWEEP_MS, poolMax: config.DATABASE_POOL_MAX },
     writes: {
-      perStep: 'effect row INSERT + UPDATE of the sagas row (step, state, version): one transaction, one commit',
-      perSaga: 'sagas row INSERT at start (own commit), lease UPDATE on claim (own commit), a BullMQ wake-up job in Redis (removed once done); a crashed worker\'s lease runs out and the sweep wakes the saga',
+      perStep: 'effect row INSERT + UPDATE of the sagas row (step, version; state when changed): one transaction, one commit, shared with the steps of other sagas ready at the same moment (one UPDATE for all their checkpoints)',
+      perSaga: 'sagas row INSERT at start, already leased to this process (starts arriving together share one INSERT and its commit); no claim, no Redis round trip; a crashed worker\'s lease runs out and the sweep wakes the saga',
     },
   };
 }

@@ -4,11 +4,12 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
-import { SharedTransactions } from '../db/shared-transactions.js';
 import type { Logger } from '../observability/logger.js';
 import { currentContext } from '../observability/request-context.js';
+import { SagaCheckpoints } from './saga-checkpoints.js';
 import type { SagaDefinition, SagaFailure, SagaStatus } from './saga-definition.js';
 import { ABORT_SIGNAL, SagaRunner, type RetryPolicy } from './saga-runner.js';
+import { SagaStarts } from './saga-starts.js';
 import { SagaStore, type SagaRecord, type SagaTarget } from './saga-store.js';
 
 export interface SagaEngineParts {
@@ -44,12 +45,16 @@ export function sagaQueueName(moduleName: string): string {
 export class SagaEngine {
   readonly queue: Queue<RunJob>;
   private readonly store: SagaStore;
+  private readonly starts: SagaStarts;
   private readonly runner: SagaRunner;
   private readonly definitions: Map<string, SagaDefinition<any, any>>;
   private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
   private worker: Worker<RunJob> | undefined;
   private workerConnection: Redis | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** sagas this process is running: the heartbeat renews their leases */
+  private readonly held = new Set<string>();
   private running = false;
   /** sagas this process runs without a queue round trip (see `wake` and `start`) */
   private readonly local = new Set<Promise<void>>();
@@ -60,13 +65,14 @@ export class SagaEngine {
   constructor(private readonly parts: SagaEngineParts) {
     this.definitions = new Map(parts.definitions.map((definition) => [definition.name, definition]));
     this.store = new SagaStore(parts.db, parts.schema);
+    const limits = { maxBatch: 50, maxInFlight: parts.settings.transactions };
+    this.starts = new SagaStarts(parts.db, this.store, { owner: this.owner, ms: parts.settings.leaseMs }, limits);
     this.queue = new Queue<RunJob>(sagaQueueName(parts.module), { connection: parts.queueConnection, prefix: parts.prefix });
     this.queue.on('error', (error) => parts.log.warn({ err: error.message }, 'saga queue error'));
     this.runner = new SagaRunner({
-      transactions: new SharedTransactions(parts.db, { maxBatch: 50, maxInFlight: parts.settings.transactions }), store: this.store, definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
+      checkpoints: new SagaCheckpoints(parts.db, this.store, this.owner, limits), definitions: this.definitions, services: parts.services, policy: parts.settings.policy,
       log: parts.log.child({ component: 'saga' }), schedule: (id, version, inMs) => this.wake(id, version, inMs),
-      settled: (saga) => this.settledSagas.emit('settled', saga),
-    }, this.owner);
+    });
   }
 
   /**
@@ -77,14 +83,13 @@ export class SagaEngine {
   async start<S>(trx: Knex.Transaction | undefined, saga: SagaDefinition<S, any>, options: { id?: string; lockKey?: string; input: S }): Promise<{ sagaId: string }> {
     if (!this.definitions.has(saga.name)) throw new Error(`saga ${saga.name} is not declared in the ${this.parts.module} module's manifest`);
     const id = options.id ?? uuidv7();
-    const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? uuidv7() };
     // With room here, the saga is inserted already leased to this process and runs as soon as
     // it exists: no claim, no queue. Were this process to die first, the lease runs out and the sweep wakes it.
     const runHere = this.hasRoom();
     if (runHere) this.reserved += 1;
-    const lease = runHere ? { owner: this.owner, ms: this.parts.settings.leaseMs } : undefined;
+    const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? id, leased: runHere };
     try {
-      const inserted = await this.store.insert(trx ?? this.parts.db, record, lease);
+      const inserted = await this.starts.insert(trx, record);
       const begin = (): Promise<void> => {
         if (runHere && this.running) return this.runHere(inserted);
         if (runHere) this.reserved -= 1; // stopping meanwhile: its lease runs out and the next start's sweep takes it
@@ -156,13 +161,17 @@ export class SagaEngine {
     const { parts } = this;
     this.workerConnection = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
     this.workerConnection.on('error', () => undefined);
-    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId), {
+    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId).then((saga) => this.announce(saga)), {
       connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,
       // A job of a killed worker comes back as soon as a saga lease would have run out.
       lockDuration: parts.settings.leaseMs, stalledInterval: parts.settings.leaseMs,
     });
     this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'saga worker error'));
     this.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
+    // One timer for every saga running here: a slow step (a gateway that takes its time) keeps its saga.
+    this.heartbeat = setInterval(() => {
+      if (this.held.size > 0) this.store.extendLeases([...this.held], this.owner, parts.settings.leaseMs).catch(() => undefined);
+    }, Math.max(100, Math.floor(parts.settings.leaseMs / 3)));
     // Unfinished sagas of a process that stopped resume at once, not one sweep later.
     void this.sweep(0).finally(() => this.scheduleSweep());
   }
@@ -172,6 +181,7 @@ export class SagaEngine {
     clearTimeout(this.sweepTimer);
     await Promise.allSettled([...this.local]);
     await this.worker?.close();
+    clearInterval(this.heartbeat);
     this.workerConnection?.disconnect();
     await this.queue.close();
   }
@@ -192,22 +202,24 @@ export class SagaEngine {
     }, this.parts.settings.sweepMs);
   }
 
-  private async process(sagaId: string): Promise<void> {
+  /** Claims and runs a saga; answers it when it settled here. */
+  private async process(sagaId: string): Promise<SagaRecord | undefined> {
     const claimed = await this.store.claim(sagaId, this.owner, this.parts.settings.leaseMs);
-    if (claimed) await this.runClaimed(claimed);
+    return claimed ? this.runClaimed(claimed) : undefined;
   }
 
-  private async runClaimed(claimed: SagaRecord): Promise<void> {
-    const { leaseMs } = this.parts.settings;
-    // A slow step (a gateway that takes its time) keeps its saga: the lease is renewed meanwhile.
-    const heartbeat = setInterval(() => {
-      this.store.extendLease(claimed.id, this.owner, leaseMs).catch(() => undefined);
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+  private async runClaimed(claimed: SagaRecord): Promise<SagaRecord | undefined> {
+    this.held.add(claimed.id);
     try {
-      await this.runner.run(claimed);
+      return await this.runner.run(claimed);
     } finally {
-      clearInterval(heartbeat);
+      this.held.delete(claimed.id);
     }
+  }
+
+  /** Tells the onSettled listeners of a saga that settled here. */
+  private announce(saga: SagaRecord | undefined): void {
+    if (saga) this.settledSagas.emit('settled', saga);
   }
 
   private hasRoom(): boolean {
@@ -219,6 +231,11 @@ export class SagaEngine {
     if (typeof saga !== 'string') this.reserved -= 1;
     const id = typeof saga === 'string' ? saga : saga.id;
     const run: Promise<void> = (typeof saga === 'string' ? this.process(saga) : this.runClaimed(saga))
+      .then((settled) => {
+        // Its place is free before anyone hears of it: a listener that starts the next saga finds room here.
+        this.local.delete(run);
+        this.announce(settled);
+      })
       .catch((error: unknown) => this.parts.log.warn({ sagaId: id, err: (error as Error).message }, 'saga run failed; the sweep will wake it again'))
       .finally(() => this.local.delete(run));
     this.local.add(run);

@@ -1,9 +1,8 @@
-import type { Knex } from 'knex';
-import type { SharedTransactions } from '../db/shared-transactions.js';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
-import { isStepFailed, type SagaDefinition, type SagaFailure, type SagaStep, type StepContext } from './saga-definition.js';
-import type { Checkpoint, SagaRecord, SagaStore } from './saga-store.js';
+import { LeaseLost, type SagaCheckpoints, type StepEffects } from './saga-checkpoints.js';
+import { isStepFailed, type SagaDefinition, type SagaFailure, type SagaStep, type StatePatch, type StepContext } from './saga-definition.js';
+import type { Checkpoint, SagaRecord } from './saga-store.js';
 
 export interface RetryPolicy {
   stepAttempts: number;
@@ -12,28 +11,30 @@ export interface RetryPolicy {
 }
 
 export interface RunnerParts {
-  /** checkpoint transactions, shared by sagas that are ready at the same moment */
-  transactions: SharedTransactions;
-  store: SagaStore;
+  /** commits each step with its checkpoint, in transactions shared by sagas ready at the same moment */
+  checkpoints: SagaCheckpoints;
   definitions: ReadonlyMap<string, SagaDefinition<any, any>>;
   services: unknown;
   policy: RetryPolicy;
   log: Logger;
   /** a parked or backed-off saga needs a job at a later time */
   schedule(id: string, version: number, inMs: number): Promise<void>;
-  /** told of every saga this worker finished or parked */
-  settled(saga: SagaRecord): void;
 }
 
 /** The signal an abort request buffers; honoured at the next step boundary before the pivot. */
 export const ABORT_SIGNAL = '__abort';
 
-class LeaseLost extends Error {}
-
 /** Exponential backoff with full jitter, so retries of many sagas do not arrive together. */
 const backoff = (baseMs: number, attempt: number) => Math.round(baseMs * 2 ** Math.min(attempt - 1, 10) * (0.5 + Math.random() / 2));
 
+/** Finished, or parked for an operator: nothing more for a worker to do. */
+const settled = (saga: SagaRecord) => saga.status === 'COMPLETED' || saga.status === 'COMPENSATED' || saga.status === 'NEEDS_ATTENTION';
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+
+/** The state with a step's patch merged in; the very same object when the step handed nothing on, so it is not written again. */
+const patched = <State extends object>(state: State, patch: StatePatch<State>): State =>
+  patch && Object.keys(patch).length > 0 ? { ...state, ...patch } : state;
 
 /**
  * Moves one claimed saga as far as it can go without waiting: consecutive steps run one
@@ -41,16 +42,18 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * It stops at a wait (signal, deadline, backoff), at the end, or when parked.
  */
 export class SagaRunner {
-  constructor(private readonly parts: RunnerParts, private readonly owner: string) {}
+  constructor(private readonly parts: RunnerParts) {}
 
-  async run(claimed: SagaRecord): Promise<void> {
-    let saga: SagaRecord | undefined = claimed;
-    await runWithContext({ correlationId: claimed.correlationId }, async () => {
-      while (saga) saga = await this.advance(saga);
+  /** Takes a claimed saga as far as it goes; answers it as last written when it settled here (finished or parked). */
+  run(claimed: SagaRecord): Promise<SagaRecord | undefined> {
+    return runWithContext({ correlationId: claimed.correlationId }, async () => {
+      let saga: SagaRecord | undefined = claimed;
+      while (saga && !settled(saga)) saga = await this.advance(saga);
+      return saga;
     });
   }
 
-  /** One unit of work; the next record when the same worker should go on at once. */
+  /** One unit of work; the next record when the same worker should go on at once, or the settled saga. */
   private async advance(saga: SagaRecord): Promise<SagaRecord | undefined> {
     const definition = this.parts.definitions.get(saga.sagaType);
     if (!definition) {
@@ -77,14 +80,14 @@ export class SagaRunner {
   private async forward(definition: SagaDefinition<any, any>, saga: SagaRecord): Promise<SagaRecord | undefined> {
     const step = definition.steps[saga.step]!;
     try {
-      let state = { ...saga.state, ...(await step.invoke?.(this.context(definition, saga, step))) };
-      return await this.parts.transactions.run(async (trx) => {
-        state = { ...state, ...(await step.record?.(this.context(definition, { ...saga, state }, step), trx)) };
+      const invoked = patched(saga.state, await step.invoke?.(this.context(definition, saga, step)));
+      return await this.commit(saga, async (trx) => {
+        const state = patched(invoked, await step.record?.(this.context(definition, { ...saga, state: invoked }, step), trx));
         if (step.awaits) {
           const timeoutMs = step.awaits.timeoutMs(this.context(definition, { ...saga, state }, step));
-          return this.checkpoint(trx, saga, { status: 'WAITING', step: saga.step, state, awaiting: step.awaits.signal, deadlineInMs: timeoutMs, attempts: 0, lastError: null, wakeInMs: timeoutMs, wakeOnSignal: true, keepLease: false });
+          return { status: 'WAITING', step: saga.step, ...this.changed(saga, state), awaiting: step.awaits.signal, deadlineInMs: timeoutMs, attempts: 0, lastError: null, wakeInMs: timeoutMs, wakeOnSignal: true, keepLease: false };
         }
-        return this.checkpoint(trx, saga, this.afterStep(definition, saga, state));
+        return this.afterStep(definition, saga, state);
       });
     } catch (error) {
       return this.failed(definition, saga, step, error);
@@ -97,9 +100,9 @@ export class SagaRunner {
     const awaited = step.awaits!;
     if (awaited.signal in saga.signals) {
       try {
-        return await this.parts.transactions.run(async (trx) => {
-          const state = { ...saga.state, ...(await awaited.onSignal(this.context(definition, saga, step), saga.signals[awaited.signal], trx)) };
-          return this.checkpoint(trx, saga, { ...this.afterStep(definition, saga, state), awaiting: null, deadlineInMs: null, consumedSignal: awaited.signal });
+        return await this.commit(saga, async (trx) => {
+          const state = patched(saga.state, await awaited.onSignal(this.context(definition, saga, step), saga.signals[awaited.signal], trx));
+          return { ...this.afterStep(definition, saga, state), awaiting: null, deadlineInMs: null, consumedSignal: awaited.signal };
         });
       } catch (error) {
         return this.failed(definition, saga, step, error);
@@ -119,10 +122,10 @@ export class SagaRunner {
     const ctx = this.context(definition, saga, step);
     try {
       await step.compensate?.invoke?.(ctx);
-      return await this.parts.transactions.run(async (trx) => {
+      return await this.commit(saga, async (trx) => {
         await step.compensate?.record?.(ctx, trx);
         const done = saga.step === 0;
-        return this.checkpoint(trx, saga, { status: done ? 'COMPENSATED' : 'COMPENSATING', step: saga.step - 1, attempts: 0, lastError: null, wakeInMs: done ? null : 0, keepLease: !done });
+        return { status: done ? 'COMPENSATED' : 'COMPENSATING', step: saga.step - 1, attempts: 0, lastError: null, wakeInMs: done ? null : 0, keepLease: !done };
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
@@ -153,24 +156,28 @@ export class SagaRunner {
 
   private async backOff(saga: SagaRecord, attempts: number, error: unknown): Promise<undefined> {
     const delay = backoff(this.parts.policy.backoffMs, attempts);
-    const written = await this.parts.transactions.run((trx) => this.parts.store.checkpoint(trx, saga.id, this.owner, {
+    const { written } = await this.parts.checkpoints.commit(saga.id, async () => ({
       status: saga.status, step: saga.step, attempts, lastError: message(error), wakeInMs: delay, keepLease: false,
     }));
-    if (!written) throw new LeaseLost();
     // The retry's own wake-up; the sweep only backs it up.
     await this.parts.schedule(saga.id, written.version, delay);
     return undefined;
   }
 
-  private park(saga: SagaRecord, attempts: number, error: unknown): Promise<undefined> {
+  private park(saga: SagaRecord, attempts: number, error: unknown): Promise<SagaRecord | undefined> {
     this.parts.log.error({ sagaId: saga.id, sagaType: saga.sagaType, err: message(error) }, 'saga needs attention');
-    return this.write(saga, { status: 'NEEDS_ATTENTION', step: saga.step, attempts, parkedStatus: saga.status, lastError: message(error), wakeInMs: null, keepLease: false }).then(() => undefined);
+    return this.write(saga, { status: 'NEEDS_ATTENTION', step: saga.step, attempts, parkedStatus: saga.status, lastError: message(error), wakeInMs: null, keepLease: false });
   }
 
   private afterStep(definition: SagaDefinition<any, any>, saga: SagaRecord, state: Record<string, unknown>): Checkpoint {
     const next = saga.step + 1;
     const done = next >= definition.steps.length;
-    return { status: done ? 'COMPLETED' : 'RUNNING', step: next, state, attempts: 0, lastError: null, wakeInMs: done ? null : 0, keepLease: !done };
+    return { status: done ? 'COMPLETED' : 'RUNNING', step: next, ...this.changed(saga, state), attempts: 0, lastError: null, wakeInMs: done ? null : 0, keepLease: !done };
+  }
+
+  /** The state to write: none when no step changed it, so an unchanged state is not serialised and stored again. */
+  private changed(saga: SagaRecord, state: Record<string, unknown>): Pick<Checkpoint, 'state'> {
+    return state === saga.state ? {} : { state };
   }
 
   private pastPivot(definition: SagaDefinition<any, any>, step: number): boolean {
@@ -182,17 +189,13 @@ export class SagaRunner {
   }
 
   private write(saga: SagaRecord, next: Checkpoint): Promise<SagaRecord | undefined> {
-    return this.parts.transactions.run((trx) => this.checkpoint(trx, saga, next));
+    return this.commit(saga, async () => next);
   }
 
-  /** Commits progress; the record comes back only when this worker goes straight on. */
-  private async checkpoint(trx: Knex.Transaction, saga: SagaRecord, next: Checkpoint): Promise<SagaRecord | undefined> {
-    const written = await this.parts.store.checkpoint(trx, saga.id, this.owner, next);
-    if (!written) throw new LeaseLost();
-    if (written.status === 'COMPLETED' || written.status === 'COMPENSATED' || written.status === 'NEEDS_ATTENTION') {
-      trx.executionPromise.then(() => this.parts.settled(written), () => undefined);
-    }
-    return next.keepLease ? written : this.dueAgain(written);
+  /** Commits a step's effects with its checkpoint; the record comes back when this worker goes straight on, or when the saga settled. */
+  private async commit(saga: SagaRecord, effects: StepEffects): Promise<SagaRecord | undefined> {
+    const { next, written } = await this.parts.checkpoints.commit(saga.id, effects);
+    return next.keepLease || settled(written) ? written : this.dueAgain(written);
   }
 
   /** A released saga that is already due again (a signal came meanwhile) is taken straight back. */
@@ -204,10 +207,16 @@ export class SagaRunner {
   }
 
   private context(definition: SagaDefinition<any, any>, saga: SagaRecord, step: SagaStep<any, any>): StepContext<any, any> {
+    const parent = this.parts.log;
+    let log: Logger | undefined;
     return {
       sagaId: saga.id, sagaType: definition.name, state: saga.state, idempotencyKey: `${saga.id}:${step.name}`,
       attempt: saga.attempts + 1, ...(saga.failure ? { failure: saga.failure } : {}),
-      services: this.parts.services, log: this.parts.log.child({ sagaId: saga.id, sagaType: definition.name, step: step.name }),
+      services: this.parts.services,
+      // Made on first use: most steps never log, and a child logger per step is not free.
+      get log() {
+        return (log ??= parent.child({ sagaId: saga.id, sagaType: definition.name, step: step.name }));
+      },
     };
   }
 }

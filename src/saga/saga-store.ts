@@ -50,7 +50,18 @@ export interface Checkpoint {
 /** One unfinished saga per lock key at a time (the semantic lock). */
 export const SagaLocked = (lockKey: string) => Conflict(`Another saga is still working on ${lockKey}`, { lockKey });
 
+/** A saga to insert; `leased`: the starting process runs it at once. */
+export interface NewSaga {
+  id: string;
+  sagaType: string;
+  lockKey: string | null;
+  state: unknown;
+  correlationId: string;
+  leased: boolean;
+}
+
 const RUNNABLE = `status IN ('RUNNING', 'WAITING', 'COMPENSATING')`;
+const DEADLINE_PASSED = '(deadline_at IS NOT NULL AND deadline_at <= clock_timestamp()) AS deadline_passed';
 const ms = (name: string) => `(${name} * interval '1 millisecond')`;
 
 const toRecord = (row: Record<string, unknown>): SagaRecord => ({
@@ -76,35 +87,70 @@ const toRecord = (row: Record<string, unknown>): SagaRecord => ({
   ...(row.deadline_passed === undefined ? {} : { deadlinePassed: row.deadline_passed as boolean }),
 });
 
+const byId = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [row.id as string, toRecord(row)]));
+
+/**
+ * One UPDATE for the checkpoints of many sagas, given as a JSON array of `{ id, ...Checkpoint }`
+ * (one parameter, so the same text serves every batch size). A field left out keeps its
+ * column's value; JSON null clears it.
+ */
+function checkpointSql(table: string): string {
+  const kept = (field: keyof Checkpoint, column: string, value = `next->>'${field}'`) => `CASE WHEN jsonb_exists(next, '${field}') THEN ${value} ELSE saga.${column} END`;
+  const awaiting = kept('awaiting', 'awaiting');
+  return `UPDATE ${table} AS saga SET
+      status = next->>'status', step = (next->>'step')::int, attempts = (next->>'attempts')::int,
+      state = ${kept('state', 'state', `next->'state'`)},
+      awaiting = ${awaiting},
+      failure = ${kept('failure', 'failure', `nullif(next->'failure', 'null'::jsonb)`)},
+      last_error = ${kept('lastError', 'last_error')},
+      parked_status = ${kept('parkedStatus', 'parked_status')},
+      signals = ${kept('consumedSignal', 'signals', `saga.signals - (next->>'consumedSignal')`)},
+      deadline_at = ${kept('deadlineInMs', 'deadline_at', `clock_timestamp() + ${ms(`(next->>'deadlineInMs')::float8`)}`)},
+      wake_at = CASE WHEN next->>'wakeInMs' IS NULL THEN NULL
+        WHEN (next->>'wakeOnSignal')::boolean AND (jsonb_exists(saga.signals, '__abort') OR jsonb_exists(saga.signals, ${awaiting})) THEN clock_timestamp()
+        ELSE clock_timestamp() + ${ms(`(next->>'wakeInMs')::float8`)} END,
+      finished_at = CASE WHEN next->>'status' IN ('COMPLETED', 'COMPENSATED') THEN clock_timestamp() ELSE saga.finished_at END,
+      lease_owner = CASE WHEN (next->>'keepLease')::boolean THEN saga.lease_owner END,
+      lease_until = CASE WHEN (next->>'keepLease')::boolean THEN saga.lease_until END,
+      version = saga.version + 1, updated_at = clock_timestamp()
+    FROM jsonb_array_elements(?::jsonb) AS batch(next)
+    WHERE saga.id = (next->>'id')::uuid AND saga.lease_owner = ?
+    RETURNING saga.*, ${DEADLINE_PASSED}`;
+}
+
 /**
  * SQL for one module's `sagas` table. Times are the database's (`clock_timestamp()`), so
  * leases and deadlines mean the same to every worker whatever its own clock says.
  */
 export class SagaStore {
   private readonly table: string;
+  private readonly checkpointSql: string;
 
   constructor(private readonly db: Knex, private readonly schema: string) {
     this.table = `"${schema}".sagas`;
+    this.checkpointSql = checkpointSql(this.table);
   }
 
   /**
-   * Inserts a new saga, already leased to `lease.owner` when given (the starting process runs
-   * it at once, with no claim); a lock key another unfinished saga holds answers 409.
-   * ON CONFLICT (rather than a caught error) keeps the caller's transaction usable.
+   * Inserts new sagas in one statement, each already leased to `lease.owner` when its
+   * `leased` is set (the starting process runs it at once, with no claim). A saga whose lock
+   * key another unfinished saga holds is left out of the answer: its start answers 409.
+   * ON CONFLICT (rather than a caught error) keeps the caller's transaction usable and the
+   * other sagas of the statement inserted.
    */
-  async insert(
-    db: Knex | Knex.Transaction,
-    saga: { id: string; sagaType: string; lockKey: string | null; state: unknown; correlationId: string },
-    lease?: { owner: string; ms: number },
-  ): Promise<SagaRecord> {
-    const { rows } = await db.raw(
+  async insert(db: Knex | Knex.Transaction, sagas: readonly NewSaga[], lease: { owner: string; ms: number }): Promise<Map<string, SagaRecord>> {
+    const rows = sagas.map((saga) => ({
+      id: saga.id, saga_type: saga.sagaType, lock_key: saga.lockKey, state: saga.state, correlation_id: saga.correlationId,
+      lease_owner: saga.leased ? lease.owner : null, lease_ms: saga.leased ? lease.ms : null,
+    }));
+    const { rows: inserted } = await db.raw(
       `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at, lease_owner, lease_until)
-       VALUES (?, ?, ?, 'RUNNING', ?, ?, clock_timestamp(), ?::text, CASE WHEN ?::text IS NULL THEN NULL ELSE clock_timestamp() + ${ms('?')} END)
+       SELECT id, saga_type, lock_key, 'RUNNING', state, correlation_id, clock_timestamp(), lease_owner, clock_timestamp() + ${ms('lease_ms')}
+       FROM jsonb_to_recordset(?::jsonb) AS saga(id uuid, saga_type text, lock_key text, state jsonb, correlation_id text, lease_owner text, lease_ms float8)
        ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING *`,
-      [saga.id, saga.sagaType, saga.lockKey, JSON.stringify(saga.state), saga.correlationId, lease?.owner ?? null, lease?.owner ?? null, lease?.ms ?? 0],
+      [JSON.stringify(rows)],
     );
-    if (rows.length === 0) throw SagaLocked(saga.lockKey ?? saga.id);
-    return toRecord(rows[0]);
+    return byId(inserted);
   }
 
   /** Takes a due saga for `leaseMs`; nothing when it is not due or another worker holds it. */
@@ -112,54 +158,36 @@ export class SagaStore {
     const { rows } = await this.db.raw(
       `UPDATE ${this.table} SET lease_owner = ?, lease_until = clock_timestamp() + ${ms('?')}
        WHERE id = ? AND ${RUNNABLE} AND wake_at <= clock_timestamp() AND (lease_until IS NULL OR lease_until < clock_timestamp())
-       RETURNING *, (deadline_at IS NOT NULL AND deadline_at <= clock_timestamp()) AS deadline_passed`,
+       RETURNING *, ${DEADLINE_PASSED}`,
       [owner, leaseMs, id],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  async extendLease(id: string, owner: string, leaseMs: number): Promise<void> {
-    await this.db.raw(`UPDATE ${this.table} SET lease_until = clock_timestamp() + ${ms('?')} WHERE id = ? AND lease_owner = ?`, [leaseMs, id, owner]);
+  /**
+   * Renews the leases `owner` still holds on these sagas (its slow steps keep their sagas).
+   * A row a checkpoint is writing right now is skipped, not waited for: renewing many rows
+   * in one statement must not deadlock with a shared checkpoint transaction; the next beat
+   * renews it.
+   */
+  async extendLeases(ids: readonly string[], owner: string, leaseMs: number): Promise<void> {
+    await this.db.raw(
+      `UPDATE ${this.table} SET lease_until = clock_timestamp() + ${ms('?')}
+       WHERE id IN (SELECT id FROM ${this.table} WHERE id = ANY(?::uuid[]) AND lease_owner = ? FOR UPDATE SKIP LOCKED)`,
+      [leaseMs, [...ids], owner],
+    );
   }
 
   /**
-   * Writes progress, only while `owner` still holds the lease: a worker that lost it (it
-   * stalled past the lease and another took over) fails here and its transaction rolls back.
-   * A wake time is brought forward when the awaited signal is already buffered.
+   * Writes the progress of several sagas in one statement, each only while `owner` still
+   * holds its lease: a saga missing from the answer belongs to another worker now (this one
+   * stalled past the lease), and its transaction must roll back. A wake time is brought
+   * forward when the awaited signal (or an abort) is already buffered, checked against the
+   * signals as stored now, not as the worker read them.
    */
-  async checkpoint(trx: Knex.Transaction, id: string, owner: string, next: Checkpoint): Promise<SagaRecord | undefined> {
-    const sets = ['status = ?', 'step = ?', 'attempts = ?', 'version = version + 1', 'updated_at = clock_timestamp()'];
-    const values: Knex.Value[] = [next.status, next.step, next.attempts];
-    if (next.state !== undefined) { sets.push('state = ?'); values.push(JSON.stringify(next.state)); }
-    if (next.awaiting !== undefined) { sets.push('awaiting = ?'); values.push(next.awaiting); }
-    if (next.failure !== undefined) { sets.push('failure = ?'); values.push(next.failure === null ? null : JSON.stringify(next.failure)); }
-    if (next.lastError !== undefined) { sets.push('last_error = ?'); values.push(next.lastError); }
-    if (next.parkedStatus !== undefined) { sets.push('parked_status = ?'); values.push(next.parkedStatus); }
-    if (next.consumedSignal !== undefined) { sets.push('signals = signals - ?::text'); values.push(next.consumedSignal); }
-    if (next.deadlineInMs !== undefined) {
-      sets.push(next.deadlineInMs === null ? 'deadline_at = NULL' : `deadline_at = clock_timestamp() + ${ms('?')}`);
-      if (next.deadlineInMs !== null) values.push(next.deadlineInMs);
-    }
-    const finished = next.status === 'COMPLETED' || next.status === 'COMPENSATED';
-    if (finished) sets.push('finished_at = clock_timestamp()');
-    if (next.wakeInMs === null) sets.push('wake_at = NULL');
-    else if (!next.wakeOnSignal) {
-      sets.push(`wake_at = clock_timestamp() + ${ms('?')}`);
-      values.push(next.wakeInMs);
-    } else {
-      // Checked against the signals as stored now, not as the worker read them.
-      const awaiting = next.awaiting === undefined ? 'awaiting' : '?::text';
-      sets.push(`wake_at = CASE WHEN jsonb_exists(signals, '__abort') OR jsonb_exists(signals, ${awaiting}) THEN clock_timestamp() ELSE clock_timestamp() + ${ms('?')} END`);
-      if (next.awaiting !== undefined) values.push(next.awaiting);
-      values.push(next.wakeInMs);
-    }
-    if (!next.keepLease) sets.push('lease_owner = NULL, lease_until = NULL');
-    const { rows } = await trx.raw(
-      `UPDATE ${this.table} SET ${sets.join(', ')} WHERE id = ? AND lease_owner = ?
-       RETURNING *, (deadline_at IS NOT NULL AND deadline_at <= clock_timestamp()) AS deadline_passed`,
-      [...values, id, owner],
-    );
-    return rows[0] ? toRecord(rows[0]) : undefined;
+  async checkpoint(trx: Knex.Transaction, owner: string, writes: readonly { id: string; next: Checkpoint }[]): Promise<Map<string, SagaRecord>> {
+    const { rows } = await trx.raw(this.checkpointSql, [JSON.stringify(writes.map(({ id, next }) => ({ id, ...next }))), owner]);
+    return byId(rows);
   }
 
   /**
