@@ -14,6 +14,7 @@ import { sagaAdminRoutes } from '../admin/saga-admin-routes.js';
 import { SagaEngine } from '../saga/saga-engine.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { registerEventMetrics } from '../events/event-metrics.js';
+import { registerSingletonMetrics } from '../db/singleton-work.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
@@ -163,6 +164,7 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const queues = () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)];
   registerEventMetrics(metrics, events, queues);
+  registerSingletonMetrics(metrics, events.singletons);
   const moduleMap = moduleMapAtStartup(catalog);
   const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({

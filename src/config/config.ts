@@ -102,6 +102,9 @@ const ConfigSchema = z.object({
   RESILIENCE: z.string().optional(),
   /** opt-in fault injection for chaos runs, JSON per dependency, e.g. {"proxy.order":{"abortRatio":0.1}} */
   FAULT_INJECTION: z.string().optional(),
+  /** singleton work (outbox pruning, dead-letter re-drives) runs on one instance: a follower tries to take the lead this often */
+  SINGLETON_RETRY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  OUTBOX_PRUNE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: booleanFromEnv.default(false),
 });

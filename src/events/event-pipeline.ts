@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../config/config.js';
+import { SingletonWork } from '../db/singleton-work.js';
 import type { Logger } from '../observability/logger.js';
 import { DeadLetters, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
 import { EventBus } from './event-bus.js';
@@ -32,11 +33,28 @@ export interface PipelineParts {
   /** URL for the LISTEN connection (any role of the database) */
   listenUrl: string;
   afterEnqueue?: (events: number) => Promise<void>;
+  /**
+   * Elects the one instance that prunes each outbox and re-drives each dead-letter set. When
+   * given, its owner starts and stops it; by default the pipeline makes its own, on `listenUrl`.
+   */
+  singletons?: SingletonWork;
 }
+
+/** Most prune slices (of PRUNE_SLICE_ROWS) one scheduled prune deletes; the rest waits for the next. */
+const MAX_PRUNE_SLICES = 20;
+
+/** Singleton work names: one leader for each across every instance on the database. */
+export const pruneWork = (module: string): string => `outbox-prune:${module}`;
+export const redriveWork = (module: string): string => `dead-letter-redrive:${module}`;
 
 /**
  * Everything that moves events for the hosted modules: a relay per outbox, a worker per
  * consuming module, their dead letters and re-drives, and the operator's queries.
+ *
+ * With several instances on one database, relays and consumers run on every one of them
+ * (claims with SKIP LOCKED and leases; competing BullMQ workers). Pruning an outbox and
+ * scanning a dead-letter set for re-drives are singleton work: only the instance that
+ * leads `outbox-prune:<module>` / `dead-letter-redrive:<module>` runs them (`singletons`).
  */
 export class EventPipeline {
   readonly stats = new PipelineStats();
@@ -46,7 +64,9 @@ export class EventPipeline {
   private readonly consumers: EventConsumer[] = [];
   private readonly deadLetters = new Map<string, DeadLetters>();
   private readonly wakeups: OutboxWakeups;
-  private redriveTimer: NodeJS.Timeout | undefined;
+  /** who leads the pruning and re-drives of the hosted modules, across instances */
+  readonly singletons: SingletonWork;
+  private readonly ownsSingletons: boolean;
   private started = false;
 
   constructor(private readonly parts: PipelineParts) {
@@ -62,7 +82,7 @@ export class EventPipeline {
         log: log.child({ module: module.name, component: 'outbox-relay' }),
         settings: {
           batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_MS, busyPollMs: config.RELAY_BUSY_POLL_MS, leaseMs: config.RELAY_LEASE_MS,
-          publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000, pruneIntervalMs: 60_000,
+          publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
         },
         ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
       });
@@ -82,6 +102,19 @@ export class EventPipeline {
         deadLetters, stats: this.stats, log: moduleLog,
       }));
     }
+    this.ownsSingletons = !parts.singletons;
+    this.singletons = parts.singletons ?? new SingletonWork({
+      url: parts.listenUrl, retryMs: config.SINGLETON_RETRY_MS, log: log.child({ component: 'singleton-work' }),
+      instance: `${config.SERVICE_NAME}:${process.pid}`,
+    });
+    for (const [index, module] of parts.hosted.entries()) {
+      const relay = this.relays[index]!;
+      const work = pruneWork(module.name);
+      this.singletons.every(work, config.OUTBOX_PRUNE_MS, () => relay.pruneExpired(MAX_PRUNE_SLICES, () => this.singletons.isLeading(work)));
+    }
+    for (const [module, store] of this.deadLetters) {
+      this.singletons.every(redriveWork(module), config.DEAD_LETTER_SCAN_MS, () => redrive(store));
+    }
     this.wakeups = new OutboxWakeups(parts.listenUrl, (schema) => this.relaysBySchema.get(schema)?.wake(), log);
   }
 
@@ -91,13 +124,13 @@ export class EventPipeline {
     await this.wakeups.start();
     for (const consumer of this.consumers) consumer.start();
     for (const relay of this.relays) relay.start();
-    this.scheduleRedrive();
+    if (this.ownsSingletons) await this.singletons.start();
   }
 
   /** Stops taking new work and waits for what is in hand: relays finish their batch, workers their jobs. */
   async stop(): Promise<void> {
     this.started = false;
-    clearTimeout(this.redriveTimer);
+    if (this.ownsSingletons) await this.singletons.stop();
     await Promise.all(this.relays.map((relay) => relay.stop()));
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.wakeups.stop();
@@ -133,19 +166,17 @@ export class EventPipeline {
     return { events: events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)), deliveries, deadLetters };
   }
 
-  /** One pass of automatic re-drives and settlement; also run on a timer. */
+  /**
+   * One pass of automatic re-drives and settlement over every hosted dead-letter set, led or
+   * not (for tests and operators; safe beside the leader's). The leader of each set also
+   * runs it every DEAD_LETTER_SCAN_MS.
+   */
   async redriveOnce(): Promise<void> {
-    for (const store of this.deadLetters.values()) {
-      await store.settleRedriven();
-      await store.redriveDue();
-    }
+    for (const store of this.deadLetters.values()) await redrive(store);
   }
+}
 
-  private scheduleRedrive(): void {
-    this.redriveTimer = setTimeout(() => {
-      this.redriveOnce()
-        .catch((error: unknown) => this.parts.log.warn({ err: error }, 'dead-letter re-drive failed'))
-        .finally(() => { if (this.started) this.scheduleRedrive(); });
-    }, this.parts.config.DEAD_LETTER_SCAN_MS);
-  }
+async function redrive(store: DeadLetters): Promise<void> {
+  await store.settleRedriven();
+  await store.redriveDue();
 }

@@ -17,8 +17,15 @@ export interface RelaySettings {
   leaseMs: number;
   publishTimeoutMs: number;
   retentionMs: number;
-  pruneIntervalMs: number;
+  /**
+   * Set when this relay prunes its own outbox from its loop (a relay on its own, as in tests).
+   * The pipeline leaves it out: there, pruning is singleton work (`pruneExpired`), run by one instance.
+   */
+  pruneIntervalMs?: number;
 }
+
+/** Rows one prune statement deletes at most; a bigger backlog takes several. */
+export const PRUNE_SLICE_ROWS = 5_000;
 
 export interface RelayParts {
   module: string;
@@ -130,10 +137,26 @@ export class OutboxRelay {
   async prune(): Promise<number> {
     const result = await this.parts.db.raw(
       `DELETE FROM ${this.table} WHERE position IN (
-         SELECT position FROM ${this.table} WHERE published_at < now() - make_interval(secs => ?) ORDER BY position LIMIT 5000)`,
-      [this.parts.settings.retentionMs / 1000],
+         SELECT position FROM ${this.table} WHERE published_at < now() - make_interval(secs => ?) ORDER BY position LIMIT ?)`,
+      [this.parts.settings.retentionMs / 1000, PRUNE_SLICE_ROWS],
     );
     return result.rowCount ?? 0;
+  }
+
+  /**
+   * Prunes slice after slice until nothing is past the retention, at most `maxSlices`, and
+   * stops early once `keepGoing` says no (leadership lost). Each slice is its own short
+   * statement, so publishing never waits behind a long delete.
+   */
+  async pruneExpired(maxSlices: number, keepGoing: () => boolean = () => true): Promise<number> {
+    let pruned = 0;
+    for (let slice = 0; slice < maxSlices; slice++) {
+      const deleted = await this.prune();
+      pruned += deleted;
+      if (deleted < PRUNE_SLICE_ROWS || !keepGoing()) break;
+    }
+    if (pruned > 0) this.parts.log.info({ rows: pruned }, 'outbox pruned');
+    return pruned;
   }
 
   private async publish(rows: readonly OutboxRow[]): Promise<void> {
@@ -163,7 +186,7 @@ export class OutboxRelay {
       let published = 0;
       try {
         published = await this.drainOnce();
-        if (Date.now() - this.lastPrune > settings.pruneIntervalMs) {
+        if (settings.pruneIntervalMs !== undefined && Date.now() - this.lastPrune > settings.pruneIntervalMs) {
           this.lastPrune = Date.now();
           await this.prune();
         }
