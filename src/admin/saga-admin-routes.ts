@@ -29,11 +29,15 @@ const Saga = z.object({
   signals: z.array(z.string()).describe('names of the signals received'),
   failure: z.object({ code: z.string(), message: z.string(), step: z.string() }).nullable(),
   attempts: z.number().int(), lastError: z.string().nullable(), parkedStatus: SagaStatus.nullable(),
-  wakeAt: Timestamp.nullable(), deadlineAt: Timestamp.nullable(), correlationId: z.string(), version: z.number().int(),
+  wakeAt: Timestamp.nullable(), deadlineAt: Timestamp.nullable(), correlationId: z.string(),
+  traceId: z.string().nullable().describe('the trace of the request that started the saga (find it in the trace viewer); null when nothing was traced'),
+  version: z.number().int(),
   createdAt: Timestamp, updatedAt: Timestamp, finishedAt: Timestamp.nullable(), deadlinePassed: z.boolean().optional(),
 }).meta({ id: 'Saga', description: 'A durable saga of a hosted module' });
 
-const view = (module: string, saga: SagaRecord) => ({ module, ...saga, signals: Object.keys(saga.signals) });
+const view = (module: string, { traceparent, ...saga }: SagaRecord) => ({
+  module, ...saga, signals: Object.keys(saga.signals), traceId: traceparent?.split('-')[1] ?? null,
+});
 
 /**
  * The operator's view of sagas in every hosted module: what is stuck, and a way to push it on.

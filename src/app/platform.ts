@@ -15,6 +15,7 @@ import { SagaEngine } from '../saga/saga-engine.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { registerEventMetrics } from '../events/event-metrics.js';
 import { registerSingletonMetrics } from '../db/singleton-work.js';
+import { registerSagaMetrics } from '../saga/saga-metrics.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
@@ -165,6 +166,7 @@ export function createPlatform(parts: PlatformParts): Platform {
   const queues = () => [...events.bus.allQueues(), ...sagaEngines.filter((s) => s.engine.hasSagas).map((s) => s.engine.queue)];
   registerEventMetrics(metrics, events, queues);
   registerSingletonMetrics(metrics, events.singletons);
+  registerSagaMetrics(metrics, sagaEngines);
   const moduleMap = moduleMapAtStartup(catalog);
   const hostedNames = parts.modules.map((definition) => definition.name);
   const { app, document, routes } = buildHttpApp({

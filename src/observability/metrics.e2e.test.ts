@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { allModules } from '../../modules/registry.js';
+import { newCustomer } from '../../modules/order/testing/shop.js';
 
 let t: TestPlatform;
 beforeAll(async () => { t = await startTestPlatform(allModules); });
@@ -13,6 +14,12 @@ const scrape = async () => {
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   return res.text();
 };
+/** The value of the one sample of `name` that carries all these labels (in whatever order they are written). */
+const sample = (text: string, name: string, labels: readonly string[]): number | undefined => {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && labels.every((label) => candidate.includes(label)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+const PLACED = ['module="order"', 'saga="place-order"', 'outcome="completed"'];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 it('exposes every family an operator watches, labelled by route template and never by a raw id', async () => {
@@ -23,21 +30,28 @@ it('exposes every family an operator watches, labelled by route template and nev
   await t.http.get(`/api/v1/products/${product.body.id}`);
   await t.http.get(`/api/v1/products/${randomUUID()}`);
   await t.http.get(`/no/such/${randomUUID()}`);
-  await t.http.post('/api/v1/auth/register', { body: { email: `m-${randomUUID()}@example.com`, password: 'a long enough password' } });
+  const customer = await newCustomer(t.http, ['approves']);
+  const order = await t.http.post('/api/v1/orders', {
+    token: customer.token, headers: { 'idempotency-key': randomUUID() },
+    body: { items: [{ productId: product.body.id, quantity: 1 }], paymentMethodId: customer.cards.approves },
+  });
+  expect(order.status).toBe(202);
 
   const text = await eventually(async () => {
     const body = await scrape();
     expect(body).toMatch(/outbox_publish_lag_seconds_count\{module="user"/);
+    expect(sample(body, 'saga_outcomes_total', PLACED)).toBe(1);
     return body;
-  }, 10_000, 100);
+  }, 15_000, 100);
   for (const family of [
     'http_request_duration_seconds', 'http_requests_total', 'outbox_backlog', 'outbox_publish_lag_seconds', 'events_published_total',
-    'events_handled_total', 'queue_jobs', 'circuit_breaker_state', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds',
+    'events_handled_total', 'queue_jobs', 'circuit_breaker_state', 'saga_outcomes_total', 'saga_duration_seconds', 'singleton_leader', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds',
   ]) expect(text, family).toContain(`# TYPE ${family} `);
   expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/products\/:id",status="200",module="product",service="monolith"\} 1/);
   expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/products\/:id",status="404",module="product",service="monolith"\} 1/);
   expect(text).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404",module="kernel",service="monolith"\} 1/);
-  expect(text).toMatch(/queue_jobs\{queue="notification-events",state="waiting",service="monolith"\}/);
+  expect(sample(text, 'saga_duration_seconds_count', PLACED)).toBe(1);
+  expect(text).toMatch(/queue_jobs\{queue="\{notification-events\}",state="waiting",service="monolith"\}/);
   const labelled = text.split('\n').filter((line) => !line.startsWith('#') && line.includes('{'));
   expect(labelled.filter((line) => UUID.test(line))).toEqual([]);
 });

@@ -47,6 +47,17 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
   });
 }
 
+/**
+ * Marks the active span failed without ending it: a failure the code handles (a step that
+ * will be retried, a compensation that backs off) still shows as an error in the trace.
+ */
+export function noteFailure(error: unknown): void {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
 /** The ids of the active span, for log lines; none while nothing is traced. */
 export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
   const span = trace.getSpan(context.active());

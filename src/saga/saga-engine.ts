@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../observability/logger.js';
 import { currentContext } from '../observability/request-context.js';
+import { currentTraceparent } from '../observability/tracing.js';
 import { SagaCheckpoints } from './saga-checkpoints.js';
 import type { SagaDefinition, SagaFailure, SagaStatus } from './saga-definition.js';
 import { ABORT_SIGNAL, SagaRunner, type RetryPolicy } from './saga-runner.js';
@@ -87,7 +88,7 @@ export class SagaEngine {
     // it exists: no claim, no queue. Were this process to die first, the lease runs out and the sweep wakes it.
     const runHere = this.hasRoom();
     if (runHere) this.reserved += 1;
-    const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? id, leased: runHere };
+    const record = { id, sagaType: saga.name, lockKey: options.lockKey ?? null, state: options.input, correlationId: currentContext()?.correlationId ?? id, traceparent: currentTraceparent() ?? null, leased: runHere };
     try {
       const inserted = await this.starts.insert(trx, record);
       const begin = (): Promise<void> => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
+import { inSpan, noteFailure } from '../observability/tracing.js';
 import { LeaseLost, type SagaCheckpoints, type StepEffects } from './saga-checkpoints.js';
 import { isStepFailed, type SagaDefinition, type SagaFailure, type SagaStep, type StatePatch, type StepContext } from './saga-definition.js';
 import type { Checkpoint, SagaRecord } from './saga-store.js';
@@ -54,12 +55,22 @@ export class SagaRunner {
   }
 
   /** One unit of work; the next record when the same worker should go on at once, or the settled saga. */
-  private async advance(saga: SagaRecord): Promise<SagaRecord | undefined> {
+  private advance(saga: SagaRecord): Promise<SagaRecord | undefined> {
     const definition = this.parts.definitions.get(saga.sagaType);
     if (!definition) {
       this.parts.log.error({ sagaId: saga.id, sagaType: saga.sagaType }, 'no definition for this saga type in this process');
       return this.write(saga, { status: 'NEEDS_ATTENTION', step: saga.step, attempts: saga.attempts, parkedStatus: saga.status, lastError: `unknown saga type ${saga.sagaType}`, wakeInMs: null, keepLease: false });
     }
+    // Each unit is a span of the trace of the request that started the saga, whichever
+    // process and job runs it, so one order reads as one trace from POST to confirmation.
+    const span = saga.status === 'COMPENSATING' ? 'saga.compensate' : saga.status === 'WAITING' ? 'saga.resume' : 'saga.step';
+    return inSpan(`${span} ${saga.sagaType}/${this.stepName(definition, saga.step)}`, {
+      parent: saga.traceparent ?? undefined,
+      attributes: { 'saga.id': saga.id, 'saga.type': saga.sagaType, 'saga.step': saga.step, 'saga.attempt': saga.attempts + 1 },
+    }, () => this.unit(definition, saga));
+  }
+
+  private async unit(definition: SagaDefinition<any, any>, saga: SagaRecord): Promise<SagaRecord | undefined> {
     try {
       if (saga.status === 'COMPENSATING') return await this.compensate(definition, saga);
       if (ABORT_SIGNAL in saga.signals && !this.pastPivot(definition, saga.step)) {
@@ -129,6 +140,7 @@ export class SagaRunner {
       });
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
+      noteFailure(error);
       const attempts = saga.attempts + 1;
       this.parts.log.warn({ sagaId: saga.id, step: step.name, attempt: attempts, err: message(error) }, 'compensation failed');
       if (attempts >= this.parts.policy.compensationAttempts) return this.park(saga, attempts, error);
@@ -138,6 +150,7 @@ export class SagaRunner {
 
   private failed(definition: SagaDefinition<any, any>, saga: SagaRecord, step: SagaStep<any, any>, error: unknown): Promise<SagaRecord | undefined> {
     if (error instanceof LeaseLost) throw error;
+    noteFailure(error);
     if (isStepFailed(error)) return this.beginCompensation(definition, saga, { code: error.code, message: error.message, step: step.name });
     const attempts = saga.attempts + 1;
     this.parts.log.warn({ sagaId: saga.id, step: step.name, attempt: attempts, err: message(error) }, 'saga step failed');

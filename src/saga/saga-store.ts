@@ -19,6 +19,8 @@ export interface SagaRecord {
   wakeAt: string | null;
   deadlineAt: string | null;
   correlationId: string;
+  /** the trace of the request that started the saga; its steps' spans continue it */
+  traceparent: string | null;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -57,6 +59,7 @@ export interface NewSaga {
   lockKey: string | null;
   state: unknown;
   correlationId: string;
+  traceparent: string | null;
   leased: boolean;
 }
 
@@ -80,6 +83,7 @@ const toRecord = (row: Record<string, unknown>): SagaRecord => ({
   wakeAt: (row.wake_at as Date | null)?.toISOString() ?? null,
   deadlineAt: (row.deadline_at as Date | null)?.toISOString() ?? null,
   correlationId: row.correlation_id as string,
+  traceparent: (row.traceparent as string | null) ?? null,
   version: row.version as number,
   createdAt: (row.created_at as Date).toISOString(),
   updatedAt: (row.updated_at as Date).toISOString(),
@@ -140,13 +144,13 @@ export class SagaStore {
    */
   async insert(db: Knex | Knex.Transaction, sagas: readonly NewSaga[], lease: { owner: string; ms: number }): Promise<Map<string, SagaRecord>> {
     const rows = sagas.map((saga) => ({
-      id: saga.id, saga_type: saga.sagaType, lock_key: saga.lockKey, state: saga.state, correlation_id: saga.correlationId,
+      id: saga.id, saga_type: saga.sagaType, lock_key: saga.lockKey, state: saga.state, correlation_id: saga.correlationId, traceparent: saga.traceparent,
       lease_owner: saga.leased ? lease.owner : null, lease_ms: saga.leased ? lease.ms : null,
     }));
     const { rows: inserted } = await db.raw(
-      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, wake_at, lease_owner, lease_until)
-       SELECT id, saga_type, lock_key, 'RUNNING', state, correlation_id, clock_timestamp(), lease_owner, clock_timestamp() + ${ms('lease_ms')}
-       FROM jsonb_to_recordset(?::jsonb) AS saga(id uuid, saga_type text, lock_key text, state jsonb, correlation_id text, lease_owner text, lease_ms float8)
+      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, traceparent, wake_at, lease_owner, lease_until)
+       SELECT id, saga_type, lock_key, 'RUNNING', state, correlation_id, traceparent, clock_timestamp(), lease_owner, clock_timestamp() + ${ms('lease_ms')}
+       FROM jsonb_to_recordset(?::jsonb) AS saga(id uuid, saga_type text, lock_key text, state jsonb, correlation_id text, traceparent text, lease_owner text, lease_ms float8)
        ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING *`,
       [JSON.stringify(rows)],
     );
