@@ -70,10 +70,12 @@ function ledBy(process: RunningProcess): string[] {
 const said = (process: RunningProcess, msg: string, module: string) => logLines(process).filter((line) => line.msg === msg && line.module === module).length;
 
 /** Our singleton locks in the database, by the application_name of the session holding each. */
+/** Holders of singleton locks in this test's database (other runs on the server hold their own). */
 async function lockHolders(): Promise<Map<string, number>> {
   const { rows } = await admin.query<{ holder: string; n: number }>(
     `SELECT a.application_name AS holder, count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objsubid = 2 GROUP BY 1`, [SINGLETON_LOCK_NAMESPACE]);
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objsubid = 2
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY 1`, [SINGLETON_LOCK_NAMESPACE]);
   return new Map(rows.map((row) => [row.holder, row.n]));
 }
 const sessionOf = (process: RunningProcess) => `singleton:monolith:${process.child.pid}`;

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/events/redis-connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface ThrottleSettings {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   maxAttempts: number;
   windowSeconds: number;

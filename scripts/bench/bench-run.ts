@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/events/redis-connection.js';
 import { deleteRedisKeys, scanRedisKeys } from '../../src/testing/redis-keys.js';
 import { dropDatabasesOfDeadRuns, isRunAlive } from '../../src/testing/test-database.js';
 
@@ -16,7 +16,7 @@ export const BENCH_SECRETS = {
 } as const;
 
 /** A bench stopped with Ctrl-C or kill -9 leaves its databases and queues behind; the next run removes them. */
-export async function removeWhatKilledRunsLeft(serverUrl: string, redis: Redis): Promise<void> {
+export async function removeWhatKilledRunsLeft(serverUrl: string, redis: RedisClient): Promise<void> {
   await dropDatabasesOfDeadRuns(serverUrl, BENCH_DATABASE_PREFIX);
   const deadRuns = new Set<number>();
   for await (const keys of scanRedisKeys(redis, `${BENCH_REDIS_PREFIX}*`)) {

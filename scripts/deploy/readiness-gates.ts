@@ -4,12 +4,12 @@
  * instance of the extracted service. Both only read; neither migrates nor registers anything.
  */
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 import type { ModuleDefinition } from '../../src/app/module-definition.js';
 import { schemaPlan } from '../../src/app/schema-plan.js';
 import type { Config } from '../../src/config/config.js';
 import { FolderMigrationSource } from '../../src/db/migration-source.js';
 import { moduleDatabase, type Knex } from '../../src/db/module-database.js';
+import type { RedisClient } from '../../src/events/redis-connection.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { ServiceRegistry } from '../../src/proxy/service-registry.js';
 
@@ -78,7 +78,7 @@ export function parseWantedService(text: string): WantedService {
  * An instance registers itself once it listens, and keeps heartbeating while it runs.
  * @example await missingServices(redis, config, log, [{ module: 'order', url: 'http://order-service:3104' }]) // []
  */
-export async function missingServices(redis: Redis, config: Config, log: Logger, wanted: readonly WantedService[]): Promise<WantedService[]> {
+export async function missingServices(redis: RedisClient, config: Config, log: Logger, wanted: readonly WantedService[]): Promise<WantedService[]> {
   const registry = new ServiceRegistry(redis, { prefix: config.REDIS_PREFIX, heartbeatMs: config.REGISTRY_HEARTBEAT_MS, ttlMs: config.REGISTRY_TTL_MS }, log);
   const missing: WantedService[] = [];
   for (const service of wanted) {

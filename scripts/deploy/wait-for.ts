@@ -10,9 +10,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { hostedModuleNames, loadConfig } from '../../src/config/config.js';
 import { exitOnStartupError } from '../../src/app/startup-error.js';
+import { connectRedis } from '../../src/events/redis-connection.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { allModules } from '../../modules/registry.js';
 import { migrationState, missingServices, parseWantedService } from './readiness-gates.js';
@@ -66,7 +66,7 @@ try {
     const wanted = rest.map(parseWantedService);
     const unknown = wanted.filter((service) => !allModules.some((m) => m.name === service.module));
     if (unknown.length > 0) throw new Error(`unknown module(s): ${unknown.map((s) => s.module).join(', ')}`);
-    const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
+    const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
     redis.on('error', () => undefined); // reconnects by itself; each failed poll is logged below
     try {
       done = await waitUntil(log, async () => {

@@ -49,6 +49,8 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<LocalSer
   const { url, dataDir, port, log, searchPath, probeDefault = true } = options;
 
   if (url) {
+    // A Redis Cluster (redis+cluster://host:port,…) is used as given: the configuration checks the URL, the platform's client finds the nodes.
+    if (/^rediss?\+cluster:/.test(url)) return alreadyRunning(url);
     endpoint(url, 6379, 'REDIS_URL'); // rejects a malformed URL before ioredis guesses at it
     const probe = await probeRedis(url);
     if (!probe.ok) throw new LocalServiceError(`REDIS_URL points at ${endpointLabel(url, 6379)} but ${whyUnusable(probe)}`);

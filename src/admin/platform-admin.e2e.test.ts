@@ -20,7 +20,7 @@ describe('the admin surface of the monolith', () => {
     const page = await t.http.get('/admin/queues/', { headers: { cookie, accept: 'text/html' } });
     expect(page.status).toBe(200);
     const api = await t.http.get<{ queues: { name: string }[] }>('/admin/queues/api/queues', { headers: { cookie } });
-    expect(api.body.queues.map((queue) => queue.name)).toContain('notification-events');
+    expect(api.body.queues.map((queue) => queue.name)).toContain('{notification-events}');
   });
 
   it('sends a browser without a session to the login page', async () => {

@@ -1,9 +1,9 @@
 import type { AwilixContainer } from 'awilix';
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../config/config.js';
 import type { EventDefinition } from '../events/envelope.js';
 import type { OutboxWriter } from '../events/outbox-writer.js';
+import type { RedisClient } from '../events/redis-connection.js';
 import type { EventSubscription } from '../events/subscription.js';
 import type { ApiRoutes } from '../http/api/api-routes.js';
 import type { Guards } from '../http/authenticate.js';
@@ -20,7 +20,7 @@ export interface ModuleKernel {
   config: Config;
   log: Logger;
   db: Knex;
-  redis: Redis;
+  redis: RedisClient;
   outbox: OutboxWriter;
   tokens: AccessTokens;
   guards: Guards;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
+import type { RedisClient } from '../events/redis-connection.js';
 import { ServiceDirectory } from '../proxy/service-directory.js';
 import { ServiceRegistry } from '../proxy/service-registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,7 +28,7 @@ export interface NetworkParts {
   config: Config;
   log: Logger;
   role: PlatformRole;
-  redis: Redis;
+  redis: RedisClient;
   platformDb: Knex;
   metrics: Registry;
   httpMetrics: HttpMetrics;

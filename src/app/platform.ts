@@ -1,6 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { asValue, createContainer, InjectionMode } from 'awilix';
-import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
 import type { ApiRoutes } from '../http/api/api-routes.js';
@@ -14,6 +13,7 @@ import { sagaAdminRoutes } from '../admin/saga-admin-routes.js';
 import { SagaEngine } from '../saga/saga-engine.js';
 import { EventPipeline } from '../events/event-pipeline.js';
 import { registerEventMetrics } from '../events/event-metrics.js';
+import { connectRedis, type RedisClient } from '../events/redis-connection.js';
 import { registerSingletonMetrics } from '../db/singleton-work.js';
 import { registerSagaMetrics } from '../saga/saga-metrics.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
@@ -49,7 +49,7 @@ export interface Platform {
   modules: readonly HostedModule[];
   /** the kernel's own connection (platform schema) */
   platformDb: Knex;
-  redis: Redis;
+  redis: RedisClient;
   seed(options: SeedOptions): Promise<void>;
   /** registers the hosted modules at `url` (heartbeat until close), once the process listens there */
   announce(url: string): Promise<void>;
@@ -79,7 +79,7 @@ type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | '
  * Each module gets a container of its own (not a scope of a shared one), so it can
  * resolve the kernel and its own services but never another module's internals.
  */
-function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex, queueConnection: Redis): HostedModule {
+function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex, queueConnection: RedisClient): HostedModule {
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true }) as ModuleContainer;
   const { config } = shared;
   const log = shared.log.child({ module: definition.name });
@@ -117,7 +117,7 @@ function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex
 export function createPlatform(parts: PlatformParts): Platform {
   const { config, log } = parts;
   const clock = parts.clock ?? (() => new Date());
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
+  const redis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection error'));
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, clock);
   const guards = createGuards(tokens);
@@ -140,7 +140,7 @@ export function createPlatform(parts: PlatformParts): Platform {
   const facadeProviders = new Map<string, () => unknown>();
   const facades = new Facades(facadeProviders, (key) => remoteFacade(key, network.caller));
   const shared: SharedKernel = { config, log, redis, tokens, guards, clock, facades };
-  const queueRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queueRedis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', () => undefined);
   const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!, queueRedis));
   const sagaEngines = modules.map(({ definition, container }) => ({ module: definition.name, engine: container.cradle.sagas }));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseResilienceSettings } from '../resilience/dependency-settings.js';
 import { FaultInjector } from '../resilience/fault-injection.js';
+import { parseRedisUrl } from './redis-url.js';
 
 /** Dev-only defaults: production refuses to start while any of these is still in use. */
 export const DEV_SECRETS = {
@@ -29,7 +30,15 @@ const ConfigSchema = z.object({
   DATABASE_ROLE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,20}$/, 'lowercase letters, digits and _ only').default('cm_'),
   DATABASE_ROLE_SECRET: z.string().min(16).default(DEV_SECRETS.DATABASE_ROLE_SECRET),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** one server (redis://, rediss://) or a Redis Cluster by some of its nodes (redis+cluster://host:port,host:port…); see docs/redis-cluster.md */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').superRefine((value, ctx) => {
+    try {
+      parseRedisUrl(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  // No braces: the first {…} of a key is its Redis Cluster hash tag, and the queue names carry their own.
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]{1,40}$/).default('cm'),
   MODULES: z.string().default('all'),
   ADMIN_EMAIL: z.email().default('admin@example.com'),

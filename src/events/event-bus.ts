@@ -1,8 +1,8 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import type { EventEnvelope } from './envelope.js';
 import { consumerQueueName, type EventRouting } from './event-routing.js';
+import type { RedisClient } from './redis-connection.js';
 
 export interface DeliveryPolicy {
   attempts: number;
@@ -10,7 +10,7 @@ export interface DeliveryPolicy {
 }
 
 export interface EventBusSettings {
-  connection: Redis;
+  connection: RedisClient;
   /** BullMQ key prefix; one per deployment (and per test file) */
   prefix: string;
   delivery: DeliveryPolicy;

@@ -1,5 +1,4 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
@@ -10,6 +9,7 @@ import { consumerQueueName } from './event-routing.js';
 import { GroupCommit, togetherThenAlone } from './group-commit.js';
 import { claimInbox, inboxKey } from './inbox.js';
 import type { PipelineStats } from './pipeline-stats.js';
+import { connectRedis, type RedisClient } from './redis-connection.js';
 import type { EventSubscription } from './subscription.js';
 
 interface Delivery {
@@ -47,7 +47,7 @@ export interface ConsumerParts {
 export class EventConsumer {
   private readonly byType = new Map<string, EventSubscription[]>();
   private worker: Worker<EventEnvelope> | undefined;
-  private connection: Redis | undefined;
+  private connection: RedisClient | undefined;
   private readonly batcher: GroupCommit<Delivery>;
 
   constructor(private readonly parts: ConsumerParts) {
@@ -60,7 +60,7 @@ export class EventConsumer {
 
   start(): void {
     const { parts } = this;
-    this.connection = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
+    this.connection = connectRedis(parts.redisUrl, { maxRetriesPerRequest: null });
     this.connection.on('error', () => undefined);
     this.worker = new Worker<EventEnvelope>(consumerQueueName(parts.module), (job) => this.process(job), {
       connection: this.connection, prefix: parts.prefix, concurrency: parts.concurrency,

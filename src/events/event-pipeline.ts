@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../config/config.js';
 import { SingletonWork } from '../db/singleton-work.js';
@@ -11,6 +10,7 @@ import { findDeliveries, findEvents, type TracedDelivery, type TracedEvent } fro
 import { OutboxRelay } from './outbox-relay.js';
 import { OutboxWakeups } from './outbox-wakeups.js';
 import { PipelineStats } from './pipeline-stats.js';
+import type { RedisClient } from './redis-connection.js';
 import type { EventSubscription } from './subscription.js';
 
 /** A module hosted by this process, as the event pipeline sees it. */
@@ -29,7 +29,7 @@ export interface PipelineParts {
   catalog: readonly RoutedModule[];
   hosted: readonly PipelineModule[];
   /** connection for the queues (the relays' side) */
-  redis: Redis;
+  redis: RedisClient;
   /** URL for the LISTEN connection (any role of the database) */
   listenUrl: string;
   afterEnqueue?: (events: number) => Promise<void>;

@@ -1,4 +1,5 @@
 import type { EventDefinition } from './envelope.js';
+import { hashTagged } from './hash-tag.js';
 import type { EventSubscription } from './subscription.js';
 
 export interface RoutedModule {
@@ -7,9 +8,9 @@ export interface RoutedModule {
   subscriptions?: readonly EventSubscription[];
 }
 
-/** The BullMQ queue that carries events to one consuming module. */
+/** The BullMQ queue that carries events to one consuming module; hash-tagged, so it runs on a Redis Cluster. */
 export function consumerQueueName(moduleName: string): string {
-  return `${moduleName}-events`;
+  return hashTagged(`${moduleName}-events`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../events/redis-connection.js';
 import type { Logger } from '../observability/logger.js';
 
 /** One process answering for one module: the monolith for what it hosts, or an extracted service. */
@@ -27,10 +27,11 @@ export class ServiceRegistry {
   private registered: ServiceInstance[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly redis: Redis, private readonly settings: RegistrySettings, private readonly log: Logger, private readonly now: () => number = Date.now) {}
+  constructor(private readonly redis: RedisClient, private readonly settings: RegistrySettings, private readonly log: Logger, private readonly now: () => number = Date.now) {}
 
   private key(module: string): string {
-    return `${this.settings.prefix}:registry:${module}`;
+    // One hash tag for every module's set: a heartbeat updates them all in one MULTI, which a Redis Cluster allows within one slot only.
+    return `${this.settings.prefix}:{registry}:${module}`;
   }
 
   /** Announces the instances now and keeps announcing them until `deregister`. */

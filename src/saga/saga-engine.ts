@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
+import { hashTagged } from '../events/hash-tag.js';
+import { connectRedis, type RedisClient } from '../events/redis-connection.js';
 import type { Logger } from '../observability/logger.js';
 import { currentContext } from '../observability/request-context.js';
 import { currentTraceparent } from '../observability/tracing.js';
@@ -21,7 +22,7 @@ export interface SagaEngineParts {
   /** handed to every step as `ctx.services`: the owning module's container */
   services: unknown;
   /** shared connection for adding jobs; the worker opens its own */
-  queueConnection: Redis;
+  queueConnection: RedisClient;
   redisUrl: string;
   prefix: string;
   settings: { concurrency: number; leaseMs: number; sweepMs: number; transactions: number; policy: RetryPolicy };
@@ -32,9 +33,9 @@ interface RunJob {
   sagaId: string;
 }
 
-/** The BullMQ queue that wakes one module's sagas. */
+/** The BullMQ queue that wakes one module's sagas; hash-tagged, so it runs on a Redis Cluster. */
 export function sagaQueueName(moduleName: string): string {
-  return `${moduleName}-sagas`;
+  return hashTagged(`${moduleName}-sagas`);
 }
 
 /**
@@ -51,7 +52,7 @@ export class SagaEngine {
   private readonly definitions: Map<string, SagaDefinition<any, any>>;
   private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
   private worker: Worker<RunJob> | undefined;
-  private workerConnection: Redis | undefined;
+  private workerConnection: RedisClient | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** sagas this process is running: the heartbeat renews their leases */
@@ -160,7 +161,7 @@ export class SagaEngine {
     if (this.running || !this.hasSagas) return;
     this.running = true;
     const { parts } = this;
-    this.workerConnection = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection = connectRedis(parts.redisUrl, { maxRetriesPerRequest: null });
     this.workerConnection.on('error', () => undefined);
     this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId).then((saga) => this.announce(saga)), {
       connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { withDatabase } from '../db/database-url.js';
 import { cloneDatabase, dropDatabase } from '../db/provision.js';
+import { connectRedis } from '../events/redis-connection.js';
 import { deleteRedisKeys } from './redis-keys.js';
 import { testDatabaseName } from './test-database.js';
 
@@ -31,7 +31,7 @@ export async function provisionTestSite(): Promise<TestSite> {
   return {
     env, databaseUrl,
     async close() {
-      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const redis = connectRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
       await deleteRedisKeys(redis, `${redisPrefix}*`).catch(() => undefined);
       redis.disconnect();
       await dropDatabase(serverUrl, database);
