@@ -28,7 +28,13 @@ export class LoadClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed for idleness just as it was reused: the request
+        // almost surely never reached the server (and an order carries its idempotency key), so
+        // it is sent again on another socket rather than failing a long run.
+        if (req.reusedSocket && error.code === 'ECONNRESET') resolve(this.send(method, path, body, headers));
+        else reject(error);
+      });
       req.end(payload);
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The monolith under load for `npm run bench:orders`, in a process of its own so the load
- * generator does not share its event loop. It tells its parent (over IPC) its port and
- * every order saga that settles, with the time it did.
+ * generator does not share its event loop. It tells its parent (over IPC) its port, every
+ * order saga that settles, with the time it did, and its CPU time when asked.
  */
 import { createPlatform, listen } from '../../src/app/platform.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -10,9 +10,21 @@ import { allModules } from '../../modules/registry.js';
 
 export type ServerMessage =
   | { kind: 'ready'; port: number }
-  | { kind: 'settled'; orderId: string; confirmed: boolean; at: number };
+  | { kind: 'settled'; orderId: string; confirmed: boolean; at: number }
+  /** this process's CPU time so far (user + system), asked for by `cpu?` */
+  | { kind: 'cpu'; micros: number };
+
+/** What the benchmark asks of the server. */
+export type BenchMessage = { kind: 'cpu?' };
 
 const send = (message: ServerMessage) => process.send?.(message);
+
+// CPU per order is a steadier measure than throughput on a machine shared with other work.
+process.on('message', (message: BenchMessage) => {
+  if (message.kind !== 'cpu?') return;
+  const { user, system } = process.cpuUsage();
+  send({ kind: 'cpu', micros: user + system });
+});
 
 const config = loadConfig(process.env);
 const log = createLogger({ level: config.LOG_LEVEL, pretty: false });

@@ -84,6 +84,8 @@ export const boundaryTable = {
   scripts: {
     files: '^scripts/',
     mayImport: [KERNEL, '^scripts/', REGISTRY, ANY_MODULE_PUBLIC, '^extracted/', '^migrations/'],
+    // Their tests drive the running system as its users do, with the modules' test kits.
+    testsMayAlsoImport: [ANY_MODULE_TEST_KIT],
     why: 'Scripts compose the application, but module internals stay private to their module.',
   },
 } as const satisfies Record<string, Layer>;

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import { allModules } from '../../modules/registry.js';
-import { newCustomer } from '../../modules/order/testing/shop.js';
 
 let t: TestPlatform;
 beforeAll(async () => { t = await startTestPlatform(allModules); });
@@ -30,10 +29,16 @@ it('exposes every family an operator watches, labelled by route template and nev
   await t.http.get(`/api/v1/products/${product.body.id}`);
   await t.http.get(`/api/v1/products/${randomUUID()}`);
   await t.http.get(`/no/such/${randomUUID()}`);
-  const customer = await newCustomer(t.http, ['approves']);
+  // A customer orders the product: its saga settles, and the saga families get a sample.
+  const email = `m-${randomUUID()}@example.com`;
+  await t.http.post('/api/v1/auth/register', { body: { email, password: 'a long enough password' } });
+  const customer = (await t.http.post('/api/v1/auth/login', { body: { email, password: 'a long enough password' } })).body.accessToken as string;
+  const card = await t.http.post<{ id: string }>('/api/v1/payment-methods', {
+    token: customer, body: { cardNumber: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 3, cvc: '123' },
+  });
   const order = await t.http.post('/api/v1/orders', {
-    token: customer.token, headers: { 'idempotency-key': randomUUID() },
-    body: { items: [{ productId: product.body.id, quantity: 1 }], paymentMethodId: customer.cards.approves },
+    token: customer, headers: { 'idempotency-key': randomUUID() },
+    body: { items: [{ productId: product.body.id, quantity: 1 }], paymentMethodId: card.body.id },
   });
   expect(order.status).toBe(202);
 
