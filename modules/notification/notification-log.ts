@@ -31,22 +31,38 @@ export class NotificationLog {
    * event records nothing), with their status: the pending ones the caller dispatches after
    * commit. A message for a capturing channel is stored as sent by `capture` right away:
    * storing it is all that capture does, so it needs no dispatch round trips.
+   *
+   * With `composedFor`, the messages were composed from a remembered copy of the recipient:
+   * they are recorded only while the recipient's row is still at that profile version, in the
+   * same statement; undefined (nothing recorded) when it has moved on, and the caller composes
+   * them again from the row as it is.
    */
-  async record(trx: Knex.Transaction, messages: readonly OutgoingNotification[], captured: (channel: Channel) => boolean): Promise<{ id: string; status: DeliveryStatus }[]> {
+  async record(
+    trx: Knex.Transaction, messages: readonly OutgoingNotification[], captured: (channel: Channel) => boolean, composedFor?: { userId: string; version: number },
+  ): Promise<{ id: string; status: DeliveryStatus }[] | undefined> {
     if (messages.length === 0) return [];
-    const nextAttemptAt = trx.raw("now() + ? * interval '1 millisecond'", [CLAIM_TIMING.graceMs]);
-    const inserted = (await trx('notifications')
-      .insert(messages.map((message) => ({
-        id: uuidv7(), user_id: message.userId, channel: message.channel, recipient: message.recipient,
-        template: message.template, subject: message.subject, body: message.body, event_id: message.eventId,
-        ...(captured(message.channel)
-          ? { status: 'sent', transport: 'capture', sent_at: trx.fn.now(), next_attempt_at: null }
-          : { status: 'pending', next_attempt_at: nextAttemptAt }),
-      })))
-      .onConflict(['event_id', 'channel'])
-      .ignore()
-      .returning(['id', 'status'])) as { id: string; status: DeliveryStatus }[];
-    return inserted;
+    const rows = messages.map((message) => ({
+      id: uuidv7(), user_id: message.userId, channel: message.channel, recipient: message.recipient, template: message.template,
+      subject: message.subject, body: message.body, event_id: message.eventId, status: captured(message.channel) ? 'sent' : 'pending',
+    }));
+    const current = composedFor ? 'EXISTS (SELECT 1 FROM recipients WHERE user_id = ?::uuid AND profile_version = ?::int)' : 'TRUE';
+    const { rows: answer } = await trx.raw(
+      `WITH current AS (SELECT ${current} AS ok), recorded AS (
+         INSERT INTO notifications (id, user_id, channel, recipient, template, subject, body, event_id, status, transport, sent_at, next_attempt_at)
+         SELECT m.id, m.user_id, m.channel, m.recipient, m.template, m.subject, m.body, m.event_id, m.status,
+           CASE WHEN m.status = 'sent' THEN 'capture' END, CASE WHEN m.status = 'sent' THEN now() END,
+           CASE WHEN m.status = 'pending' THEN now() + ?::float8 * interval '1 millisecond' END
+         FROM jsonb_to_recordset(?::jsonb) AS m(id uuid, user_id uuid, channel text, recipient text, template text, subject text, body text, event_id uuid, status text), current
+         WHERE current.ok
+         ON CONFLICT (event_id, channel) DO NOTHING
+         RETURNING id, status
+       )
+       SELECT current.ok, recorded.id, recorded.status FROM current LEFT JOIN recorded ON TRUE`,
+      [...(composedFor ? [composedFor.userId, composedFor.version] : []), CLAIM_TIMING.graceMs, JSON.stringify(rows)],
+    );
+    const recorded = answer as { ok: boolean; id: string | null; status: DeliveryStatus | null }[];
+    if (!recorded[0]?.ok) return undefined;
+    return recorded.filter((row) => row.id !== null).map((row) => ({ id: row.id!, status: row.status! }));
   }
 
   async sentTo(userId: string, limit: number): Promise<SentNotification[]> {

@@ -14,8 +14,17 @@ export interface RecipientProfile {
 
 interface RecipientRow {
   user_id: string; email: string; first_name: string | null; phone: string | null;
-  email_enabled: boolean; sms_enabled: boolean; push_enabled: boolean;
+  email_enabled: boolean; sms_enabled: boolean; push_enabled: boolean; profile_version: number;
 }
+
+/** A copy of a recipient as read, and the user's profile version it reflects. */
+export interface KnownRecipient {
+  recipient: Recipient;
+  version: number;
+}
+
+/** Recipients this process remembers at most; the one read longest ago goes first. */
+const REMEMBERED = 10_000;
 
 const columnsOf = (profile: RecipientProfile) => ({
   user_id: profile.userId, email: profile.email, first_name: profile.firstName, last_name: profile.lastName, phone: profile.phone,
@@ -33,12 +42,22 @@ function changeableColumnsOf(profile: RecipientProfile) {
  * the user's aggregate version decides, so an older profile never overwrites a newer one.
  */
 export class Recipients {
+  /**
+   * The last copy of each recipient this process read, with its version: a notice is usually
+   * recorded from it without reading the row again, by an insert that checks the row is still
+   * at that version (see NotificationLog.record). So a change another process applied is
+   * never missed, only costs a fresh read.
+   */
+  private readonly remembered = new Map<string, KnownRecipient>();
+
   /** A registration is the first version: it never replaces a copy an update already made. */
   async rememberRegistered(trx: Knex.Transaction, profile: RecipientProfile): Promise<void> {
+    this.remembered.delete(profile.userId);
     await trx('recipients').insert(columnsOf(profile)).onConflict('user_id').ignore();
   }
 
   async applyProfile(trx: Knex.Transaction, profile: RecipientProfile): Promise<void> {
+    this.remembered.delete(profile.userId);
     await trx('recipients')
       .insert(columnsOf(profile))
       .onConflict('user_id')
@@ -49,9 +68,22 @@ export class Recipients {
   async find(trx: Knex.Transaction, userId: string): Promise<Recipient | undefined> {
     const row = (await trx('recipients').where({ user_id: userId }).first()) as RecipientRow | undefined;
     if (!row) return undefined;
-    return {
+    const recipient = {
       userId: row.user_id, email: row.email, firstName: row.first_name, phone: row.phone,
       preferences: { email: row.email_enabled, sms: row.sms_enabled, push: row.push_enabled },
     };
+    this.remember({ recipient, version: row.profile_version });
+    return recipient;
+  }
+
+  /** The copy last read here, if any: a hint, to be checked against the row's version when used. */
+  lastRead(userId: string): KnownRecipient | undefined {
+    return this.remembered.get(userId);
+  }
+
+  private remember(known: KnownRecipient): void {
+    this.remembered.delete(known.recipient.userId);
+    if (this.remembered.size >= REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+    this.remembered.set(known.recipient.userId, known);
   }
 }

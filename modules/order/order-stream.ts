@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
+import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { currentContext } from '../../src/observability/request-context.js';
-import { OrderCreated, OrderStatusChanged } from './contract.js';
 import { decide, type OrderCommand } from './domain/order-decider.js';
-import { evolve, fold, type Order, type OrderEvent, type PlacedOrder } from './domain/order.js';
+import { evolve, fold, initialOrder, type Order, type OrderEvent, type PlacedOrder } from './domain/order.js';
 import { OrderNotFound } from './domain/order-problems.js';
+import { OrderSnapshots, type Snapshot } from './order-snapshots.js';
+import { publicationOf } from './order-publications.js';
+import { StreamAppend } from './stream-append.js';
 
 /** Another writer appended to the stream first; the caller retries from a fresh read. */
 export class StreamConflict extends Error {
@@ -17,16 +20,32 @@ interface EventRow {
   data: OrderEvent['data'];
 }
 
+type PlaceOrder = Extract<OrderCommand, { type: 'PlaceOrder' }>;
+
+export interface ExecuteOptions {
+  /**
+   * Other events the same decision raises (PaymentRequested with the status change), made only
+   * when the command recorded something, and written in the same statement as its events.
+   */
+  alsoPublish?: () => EventEnvelope[];
+}
+
 /**
  * The order's event stream with optimistic concurrency: a command is decided on the stream
- * as read, and its events are appended at the next versions, which the primary key lets
- * only one writer take. The read model and the public events commit in the same transaction.
+ * as read, and its events are appended at the next versions, which only one writer can
+ * take. The read model and the public events commit with them, in the same statement (see
+ * StreamAppend). A saga step usually decides on the state this process appended last
+ * (OrderSnapshots) instead of reading the stream again; the append itself checks that the
+ * stream is still at that version, and reads it afresh when it is not.
  */
 export class OrderStream {
   private readonly outbox: OutboxWriter;
+  private readonly appendStatement: StreamAppend;
+  private readonly snapshots = new OrderSnapshots();
 
-  constructor(deps: { outbox: OutboxWriter }) {
+  constructor(deps: { outbox: OutboxWriter; schema: string }) {
     this.outbox = deps.outbox;
+    this.appendStatement = new StreamAppend(deps.schema, deps.outbox);
   }
 
   async load(db: Knex | Knex.Transaction, orderId: string): Promise<{ order: Order; version: number }> {
@@ -36,66 +55,71 @@ export class OrderStream {
   }
 
   /** Decides `command` on the current stream and appends what it records; nothing when it had its effect already. */
-  async execute(trx: Knex.Transaction, orderId: string, command: OrderCommand): Promise<{ order: PlacedOrder; recorded: OrderEvent[] }> {
+  async execute(trx: Knex.Transaction, orderId: string, command: OrderCommand, options: ExecuteOptions = {}): Promise<{ order: PlacedOrder; recorded: OrderEvent[] }> {
+    const known = this.snapshots.get(orderId);
+    const decided = known ? await this.fromSnapshot(trx, orderId, command, known, options) : undefined;
+    if (decided) return decided;
     const { order, version } = await this.load(trx, orderId);
     const recorded = decide(command, order);
-    const after = await this.append(trx, orderId, order, version, recorded);
+    const after = recorded.length === 0 ? order : await this.append(trx, orderId, order, version, recorded, options);
+    if (!after) throw new StreamConflict(`order ${orderId} moved past version ${version}`);
     if (after.status === 'NONE') throw OrderNotFound();
     return { order: after, recorded };
   }
 
-  private async append(trx: Knex.Transaction, orderId: string, before: Order, expectedVersion: number, events: readonly OrderEvent[]): Promise<Order> {
-    if (events.length === 0) return before;
-    const correlationId = currentContext()?.correlationId ?? orderId;
-    // ON CONFLICT instead of a caught error: a lost race leaves the caller's transaction usable, no savepoint needed.
-    const appended = await trx('order_events')
-      .insert(events.map((event, index) => ({
-        order_id: orderId, version: expectedVersion + index + 1, event_type: event.type, data: JSON.stringify(event.data), correlation_id: correlationId,
-      })))
-      .onConflict(['order_id', 'version'])
-      .ignore()
-      .returning('version');
-    if (appended.length !== events.length) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
+  /**
+   * Starts the stream of a new order. Nothing to read first: the order id was made for this
+   * very request, so its stream is empty; were it not, the append's version check refuses it.
+   */
+  async place(trx: Knex.Transaction, command: PlaceOrder): Promise<PlacedOrder> {
+    const after = await this.append(trx, command.orderId, initialOrder, 0, decide(command, initialOrder), {});
+    if (!after) throw new StreamConflict(`order ${command.orderId} exists already`);
+    return after as PlacedOrder;
+  }
+
+  /**
+   * The decision on the remembered state, when its one new event went in (the stream was still
+   * at that version). Undefined, with nothing written, when the stream must be read instead:
+   * the snapshot was out of date, or it would record nothing or refuse the command (answers
+   * only the stream as it is may give).
+   */
+  private async fromSnapshot(trx: Knex.Transaction, orderId: string, command: OrderCommand, known: Snapshot, options: ExecuteOptions): Promise<{ order: PlacedOrder; recorded: OrderEvent[] } | undefined> {
+    let recorded: OrderEvent[];
+    try {
+      recorded = decide(command, known.order);
+    } catch {
+      return undefined;
+    }
+    // One event either goes in or leaves nothing behind; of several, some could stay half-written.
+    if (recorded.length !== 1) return undefined;
+    const after = await this.append(trx, orderId, known.order, known.version, recorded, options);
+    return after && after.status !== 'NONE' ? { order: after, recorded } : undefined;
+  }
+
+  /** Appends `events` at the versions after `expectedVersion`; undefined when the stream was not at that version. */
+  private async append(trx: Knex.Transaction, orderId: string, before: Order, expectedVersion: number, events: readonly OrderEvent[], options: ExecuteOptions): Promise<Order | undefined> {
     let state = before;
     let version = expectedVersion;
+    const published: EventEnvelope[] = [];
     for (const event of events) {
       const previous = state;
       state = evolve(state, event);
       version += 1;
-      await this.publish(trx, previous, state, event, version);
+      const publication = publicationOf(this.outbox, previous, state, event, version);
+      if (publication) published.push(publication);
     }
-    await this.project(trx, state as PlacedOrder, version);
+    if (state.status === 'NONE') throw new Error(`order ${orderId}: events that leave no order`);
+    published.push(...(options.alsoPublish?.() ?? []));
+    const correlationId = currentContext()?.correlationId ?? orderId;
+    const whole = await this.appendStatement.run(trx, { orderId, correlationId, expectedVersion, events, order: state, published });
+    if (!whole) {
+      // Several events may have gone in partly: only a rollback undoes that.
+      if (events.length > 1) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
+      return undefined;
+    }
+    const snapshot = { order: state, version };
+    // Remembered once committed; a rollback leaves the stream where it was, so the snapshot goes.
+    trx.executionPromise.then(() => this.snapshots.remember(orderId, snapshot), () => this.snapshots.forget(orderId)).catch(() => undefined);
     return state;
-  }
-
-  private async project(trx: Knex.Transaction, order: PlacedOrder, version: number): Promise<void> {
-    await trx('orders')
-      .insert({
-        id: order.orderId, customer_id: order.customerId, status: order.status, lines: JSON.stringify(order.lines), total_cents: order.totalCents,
-        currency: order.currency, payment_method_id: order.paymentMethodId, payment_id: order.paymentId, cancellation_reason: order.cancellationReason, version,
-      })
-      .onConflict('id')
-      .merge(['status', 'payment_id', 'cancellation_reason', 'version', 'updated_at']);
-  }
-
-  /** What the rest of the system hears: the order's creation and each move of its status. */
-  private async publish(trx: Knex.Transaction, before: Order, after: Order, event: OrderEvent, version: number): Promise<void> {
-    if (after.status === 'NONE') return;
-    if (event.type === 'OrderPlaced') {
-      await this.outbox.append(trx, OrderCreated, {
-        aggregateId: after.orderId, aggregateVersion: version,
-        data: { orderId: after.orderId, customerId: after.customerId, lines: after.lines, totalCents: after.totalCents, currency: after.currency },
-        metadata: { actorId: after.customerId },
-      });
-      return;
-    }
-    if (before.status === 'NONE' || before.status === after.status) return;
-    await this.outbox.append(trx, OrderStatusChanged, {
-      aggregateId: after.orderId, aggregateVersion: version,
-      data: {
-        orderId: after.orderId, customerId: after.customerId, from: before.status, to: after.status, totalCents: after.totalCents, currency: after.currency,
-        ...(after.cancellationReason && after.status === 'CANCELLED' ? { reason: after.cancellationReason } : {}),
-      },
-    });
   }
 }

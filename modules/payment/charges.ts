@@ -9,6 +9,9 @@ export type ChargeOutcome =
   | { kind: 'captured'; chargeId: string }
   | { kind: 'failed'; reason: PaymentFailureReason; message: string };
 
+/** What charging a payment needs of it: fixed when the payment is recorded, never changed after. */
+export type ChargeFacts = Pick<StoredPayment, 'customerId' | 'paymentMethodId' | 'amountCents' | 'currency'>;
+
 /** The gateway's memory of this key is what makes "at most one charge per payment" hold across retries and crashes. */
 export const chargeKeyOf = (paymentId: string) => `charge:${paymentId}`;
 
@@ -23,10 +26,10 @@ export class Charges {
    * only refund; before it, a cancellation stops the charge. False when already cancelled.
    */
   async begin(trx: Knex.Transaction, paymentId: string): Promise<boolean> {
+    // The usual case in one statement; only a payment that was not PENDING is read to tell why.
+    if (await this.deps.paymentRepository.updateIf(trx, paymentId, 'PENDING', { status: 'CHARGING' })) return true;
     const payment = await this.deps.paymentRepository.find(paymentId, trx, true);
-    if (!payment || payment.status === 'CANCELLED') return false;
-    if (payment.status === 'PENDING') await this.deps.paymentRepository.update(trx, paymentId, { status: 'CHARGING' });
-    return true;
+    return payment !== undefined && payment.status !== 'CANCELLED';
   }
 
   /**
@@ -34,8 +37,8 @@ export class Charges {
    * failing after the policy throws, so the saga retries later; on the saga's last attempt
    * it becomes the outcome `gateway-unavailable` instead.
    */
-  async attempt(paymentId: string, options: { lastAttempt: boolean }): Promise<ChargeOutcome> {
-    const payment = (await this.deps.paymentRepository.find(paymentId))!;
+  async attempt(paymentId: string, options: { lastAttempt: boolean; facts?: ChargeFacts }): Promise<ChargeOutcome> {
+    const payment = options.facts ?? (await this.deps.paymentRepository.find(paymentId))!;
     const cardNumber = await this.deps.paymentMethods.cardNumberFor(payment.paymentMethodId, payment.customerId);
     if (!cardNumber) return { kind: 'failed', reason: 'payment-method-unusable', message: 'the payment method is gone or has expired' };
     try {
@@ -57,10 +60,10 @@ export class Charges {
   /** Records the outcome and its event together; a capture of a cancelled order is refunded at once. */
   async settle(trx: Knex.Transaction, paymentId: string, outcome: ChargeOutcome): Promise<void> {
     const { paymentRepository, outbox } = this.deps;
-    const current = (await paymentRepository.find(paymentId, trx, true))!;
-    if (current.status !== 'CHARGING') return;
+    // Only a payment still CHARGING takes the outcome (a repeated record finds it settled and changes nothing).
     if (outcome.kind === 'failed') {
-      const failed = await paymentRepository.update(trx, paymentId, { status: 'FAILED', failureReason: outcome.reason, failureMessage: outcome.message });
+      const failed = await paymentRepository.updateIf(trx, paymentId, 'CHARGING', { status: 'FAILED', failureReason: outcome.reason, failureMessage: outcome.message });
+      if (!failed) return;
       await outbox.append(trx, PaymentFailed, {
         aggregateId: paymentId, aggregateVersion: failed.version,
         data: { paymentId, orderId: failed.orderId, customerId: failed.customerId, reason: outcome.reason, message: outcome.message },
@@ -68,7 +71,8 @@ export class Charges {
       this.deps.log.info({ paymentId, orderId: failed.orderId, reason: outcome.reason }, 'payment failed');
       return;
     }
-    const captured = await paymentRepository.update(trx, paymentId, { status: 'CAPTURED', chargeId: outcome.chargeId });
+    const captured = await paymentRepository.updateIf(trx, paymentId, 'CHARGING', { status: 'CAPTURED', chargeId: outcome.chargeId });
+    if (!captured) return;
     await outbox.append(trx, PaymentProcessed, {
       aggregateId: paymentId, aggregateVersion: captured.version, data: processedData(captured),
     });

@@ -41,9 +41,20 @@ const toPaymentMethod = (row: PaymentMethodRow): StoredPaymentMethod => ({
   createdAt: row.created_at.toISOString(),
 });
 
-/** SQL for saved cards. */
+/** Saved cards this process keeps in memory at most; the oldest read goes first. */
+const REMEMBERED = 10_000;
+
+/**
+ * SQL for saved cards. A saved card is never changed or deleted once inserted (this class
+ * has no UPDATE or DELETE, and nothing else writes the table), so a card read once is kept
+ * in memory and every later `find` of it (each order asks three times) costs no query; its
+ * expiry is judged by the caller at each use, against the clock of that moment. Only cards
+ * found are kept: an id not found now may still be one a moment later. Whoever adds a way to
+ * change or remove a card must drop this memory, in every process, first.
+ */
 export class PaymentMethodRepository {
   private readonly db: Knex;
+  private readonly remembered = new Map<string, StoredPaymentMethod>();
 
   constructor({ db }: { db: Knex }) {
     this.db = db;
@@ -57,12 +68,25 @@ export class PaymentMethodRepository {
         card_iv: method.sealed.iv, card_auth_tag: method.sealed.authTag, card_ciphertext: method.sealed.ciphertext,
       })
       .returning('*');
-    return toPaymentMethod(row as PaymentMethodRow);
+    const stored = toPaymentMethod(row as PaymentMethodRow);
+    // A card is mostly used right after it is saved.
+    this.remember(stored);
+    return stored;
   }
 
   async find(id: string, trx?: Knex.Transaction): Promise<StoredPaymentMethod | undefined> {
+    const known = this.remembered.get(id);
+    if (known) return known;
     const row = await (trx ?? this.db)<PaymentMethodRow>('payment_methods').where({ id }).first();
-    return row ? toPaymentMethod(row) : undefined;
+    if (!row) return undefined;
+    const method = toPaymentMethod(row);
+    this.remember(method);
+    return method;
+  }
+
+  private remember(method: StoredPaymentMethod): void {
+    if (this.remembered.size >= REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+    this.remembered.set(method.id, method);
   }
 
   async listOf(customerId: string): Promise<StoredPaymentMethod[]> {

@@ -79,18 +79,28 @@ export class PaymentRepository {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`payment-order:${orderId}`]);
   }
 
-  /** The order's first payment wins: undefined when the order already has one. */
-  async insertIfAbsent(trx: Knex.Transaction, payment: NewPayment): Promise<StoredPayment | undefined> {
-    const [row] = await trx<PaymentRow>('payments')
-      .insert({
+  /**
+   * The order's first payment wins, and an order cancelled before its payment was requested
+   * gets none: undefined when the order already has a payment or was cancelled (tell which
+   * with `isCancelledOrder`). One statement, the check included; run it under `lockOrder`,
+   * which a cancellation takes too, so the check sees every cancellation committed before.
+   */
+  async insertUnlessCancelled(trx: Knex.Transaction, payment: NewPayment): Promise<StoredPayment | undefined> {
+    const { rows } = await trx.raw(
+      `INSERT INTO payments (id, order_id, customer_id, payment_method_id, amount_cents, currency, status, brand, last4, failure_reason, failure_message, correlation_id)
+       SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.amount_cents, p.currency, p.status, p.brand, p.last4, p.failure_reason, p.failure_message, p.correlation_id
+       FROM jsonb_populate_record(NULL::payments, ?::jsonb) AS p
+       WHERE NOT EXISTS (SELECT 1 FROM order_cancellations c WHERE c.order_id = p.order_id)
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING *`,
+      [JSON.stringify({
         id: payment.id, order_id: payment.orderId, customer_id: payment.customerId, payment_method_id: payment.paymentMethodId,
         amount_cents: payment.amountCents, currency: payment.currency, status: payment.status, brand: payment.brand,
-        last4: payment.last4, failure_reason: payment.failureReason, failure_message: payment.failureMessage,
-        correlation_id: payment.correlationId,
-      })
-      .onConflict('order_id').ignore()
-      .returning('*');
-    return row ? toPayment(row as PaymentRow) : undefined;
+        last4: payment.last4, failure_reason: payment.failureReason, failure_message: payment.failureMessage, correlation_id: payment.correlationId,
+      })],
+    );
+    const row = (rows as PaymentRow[])[0];
+    return row ? toPayment(row) : undefined;
   }
 
   async find(id: string, trx?: Knex.Transaction, forUpdate = false): Promise<StoredPayment | undefined> {
@@ -107,16 +117,30 @@ export class PaymentRepository {
 
   /** Applies changes and bumps the version, which becomes the event's aggregate version. */
   async update(trx: Knex.Transaction, id: string, changes: PaymentChanges): Promise<StoredPayment> {
+    return (await this.changed(trx, id, changes))!;
+  }
+
+  /**
+   * Applies changes only while the payment is in status `from`, in one statement: the row lock
+   * and the check of a separate SELECT … FOR UPDATE, without its round trip. A concurrent
+   * change is waited for and the condition checked again on what it left. Undefined when the
+   * payment is not (or no longer) in `from`.
+   */
+  async updateIf(trx: Knex.Transaction, id: string, from: PaymentStatus, changes: PaymentChanges): Promise<StoredPayment | undefined> {
+    return this.changed(trx, id, changes, from);
+  }
+
+  private async changed(trx: Knex.Transaction, id: string, changes: PaymentChanges, from?: PaymentStatus): Promise<StoredPayment | undefined> {
     const values: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(changes)) {
       if (field === 'cancelRequested') values.cancel_requested_at = trx.raw('coalesce(cancel_requested_at, now())');
       else values[COLUMN_OF[field as keyof typeof COLUMN_OF]] = value;
     }
     const [row] = await trx<PaymentRow>('payments')
-      .where({ id })
+      .where(from ? { id, status: from } : { id })
       .update({ ...values, version: trx.raw('version + 1'), updated_at: trx.fn.now() } as never)
       .returning('*');
-    return toPayment(row as PaymentRow);
+    return row ? toPayment(row as PaymentRow) : undefined;
   }
 
   /** Newest first; `customerId` undefined lists everyone's (the admin's view). */

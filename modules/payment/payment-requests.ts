@@ -29,23 +29,25 @@ export class PaymentRequests {
   async accept(trx: Knex.Transaction, event: EventEnvelope<PaymentRequest>, log: Logger): Promise<RequestOutcome> {
     const { paymentRepository, paymentMethodRepository, paymentMethods, outbox, sagas } = this.deps;
     const request = event.data;
-    await paymentRepository.lockOrder(trx, request.orderId);
-    if (await paymentRepository.isCancelledOrder(trx, request.orderId)) {
-      log.info({ orderId: request.orderId }, 'payment requested for an order already cancelled; not charging');
-      return 'order-cancelled';
-    }
+    // Saved cards never change: usually read from memory (see PaymentMethodRepository).
     const method = await paymentMethodRepository.find(request.paymentMethodId, trx);
     const usable = method !== undefined && paymentMethods.usableBy(method, request.customerId);
     // Another customer's card is not even described: its brand and last four stay with its owner.
     const card = method && method.customerId === request.customerId ? { brand: method.brand, last4: method.last4 } : { brand: null, last4: null };
-    const payment = await paymentRepository.insertIfAbsent(trx, {
+    await paymentRepository.lockOrder(trx, request.orderId);
+    // Checked after the lock, in the insert itself: a cancellation committed before it is seen.
+    const payment = await paymentRepository.insertUnlessCancelled(trx, {
       id: uuidv7(), ...request, ...card, status: usable ? 'PENDING' : 'FAILED',
       failureReason: usable ? null : 'payment-method-unusable',
       failureMessage: usable ? null : 'the payment method does not exist, is not the customer\'s or has expired',
       correlationId: event.metadata.correlationId,
     });
-    // The unique order id decides: a redelivered or duplicated request finds the first one's payment.
-    if (!payment) return 'duplicate';
+    if (!payment) {
+      // Rare, so asked only now: cancelled first, or (the unique order id decides) a redelivered or duplicated request.
+      if (!(await paymentRepository.isCancelledOrder(trx, request.orderId))) return 'duplicate';
+      log.info({ orderId: request.orderId }, 'payment requested for an order already cancelled; not charging');
+      return 'order-cancelled';
+    }
     if (!usable) {
       await outbox.append(trx, PaymentFailed, {
         aggregateId: payment.id, aggregateVersion: payment.version,
@@ -54,7 +56,11 @@ export class PaymentRequests {
       });
       return 'payment-method-unusable';
     }
-    await sagas.start(trx, chargePayment, { lockKey: `payment:${request.orderId}`, input: { paymentId: payment.id, orderId: request.orderId } });
+    // The payment's facts that never change ride in the saga's state, so the charge need not read them again.
+    await sagas.start(trx, chargePayment, {
+      lockKey: `payment:${request.orderId}`,
+      input: { paymentId: payment.id, orderId: request.orderId, charge: { customerId: payment.customerId, paymentMethodId: payment.paymentMethodId, amountCents: payment.amountCents, currency: payment.currency } },
+    });
     return 'charging';
   }
 }

@@ -5,8 +5,9 @@ import { runWithContext, type RequestContext } from '../../src/observability/req
 import { InventoryChanged, type ReservationOutcome } from './contract.js';
 import { ReservationNotHeld } from './domain/product-problems.js';
 import { decideCommit, decideRelease, decideReserve, type Reservation, type ReservationLines } from './domain/reservation-decisions.js';
-import { availableUnits, unitMove, type MoveReason, type StockLevel } from './domain/stock-level.js';
-import type { ProductRepository } from './repository.js';
+import { availableUnits, unitMove, type MoveReason, type StockLevel, type UnitMove } from './domain/stock-level.js';
+import { InventoryWrites } from './inventory-writes.js';
+import type { MovedStock, ProductRepository } from './repository.js';
 import type { ReservationRepository } from './reservation-repository.js';
 import type { ProductCradle } from './product-services.js';
 
@@ -24,18 +25,20 @@ export interface QueuedMove {
 /** What a move answers; a refusal is a decision, not a failure, and rolls nothing back. */
 export type MoveResult = { kind: 'answered'; outcome: ReservationOutcome } | { kind: 'refused'; problem: Problem };
 
-/** The state one transaction works on: locked reservations and locked product counters. */
+/** The state one transaction works on: locked reservations and locked product counters, and what it will write. */
 interface Locked {
   reservations: Map<string, Reservation>;
-  stock: Map<string, StockLevel>;
+  stock: Map<string, MovedStock>;
+  writes: InventoryWrites;
 }
 
 const OK: MoveResult = { kind: 'answered', outcome: { ok: true } };
 
 /**
  * Applies inventory moves, in the order given, in ONE transaction: all reservation ids are
- * locked first, then all product rows in id order, so concurrent batches cannot deadlock;
- * every changed counter and its InventoryChanged event commit together.
+ * locked first, then all product rows in id order, so concurrent batches cannot deadlock.
+ * Moves are decided in turn on the locked state, then everything they change (counters,
+ * reservations, an InventoryChanged per move and product) is written in one statement.
  */
 export class InventoryBatch {
   private readonly db: Knex;
@@ -56,33 +59,33 @@ export class InventoryBatch {
       await this.reservations.lockIds(trx, ids);
       const reservations = await this.reservations.load(trx, ids);
       const stock = await this.products.lockStock(trx, productsTouched(queued, reservations));
-      const results: MoveResult[] = [];
-      for (const { move, context } of queued) {
-        results.push(await runWithContext(context, () => this.applyOne(trx, move, { reservations, stock })));
-      }
+      const locked: Locked = { reservations, stock, writes: new InventoryWrites(this.outbox) };
+      const results = queued.map(({ move, context }) => runWithContext(context, () => this.applyOne(move, locked)));
+      await locked.writes.flush(trx);
       return results;
     });
   }
 
-  private async applyOne(trx: Knex.Transaction, move: InventoryMove, locked: Locked): Promise<MoveResult> {
+  private applyOne(move: InventoryMove, locked: Locked): MoveResult {
     const id = move.reservationId;
     const existing = locked.reservations.get(id);
+    const { writes } = locked;
     switch (move.kind) {
       case 'reserve': {
-        const decision = decideReserve(existing, move.wanted, locked.stock);
+        const decision = decideReserve(existing, move.wanted, levels(locked.stock));
         if (decision.kind === 'answer') return { kind: 'answered', outcome: decision.outcome };
-        await this.reservations.insert(trx, id, 'RESERVED', decision.lines);
-        await this.moveUnits(trx, id, decision.lines, 'reserved', locked.stock);
+        writes.createReservation(id, 'RESERVED', decision.lines);
+        this.moveUnits(id, decision.lines, 'reserved', locked);
         locked.reservations.set(id, { id, status: 'RESERVED', lines: decision.lines });
         return OK;
       }
       case 'release': {
         const decision = decideRelease(existing);
         if (decision.kind === 'nothing') return OK;
-        if (decision.kind === 'tombstone') await this.reservations.insert(trx, id, 'RELEASED', new Map());
+        if (decision.kind === 'tombstone') writes.createReservation(id, 'RELEASED', new Map());
         else {
-          await this.moveUnits(trx, id, decision.lines, 'released', locked.stock);
-          await this.reservations.setStatus(trx, id, 'RELEASED');
+          this.moveUnits(id, decision.lines, 'released', locked);
+          writes.setStatus(id, 'RELEASED');
         }
         locked.reservations.set(id, { id, status: 'RELEASED', lines: existing?.lines ?? new Map() });
         return OK;
@@ -93,8 +96,8 @@ export class InventoryBatch {
           return { kind: 'refused', problem: ReservationNotHeld(`Reservation ${id} is ${decision.status === 'unknown' ? 'unknown' : 'released'}; there are no units to sell`) };
         }
         if (decision.kind === 'nothing') return OK;
-        await this.moveUnits(trx, id, decision.lines, 'committed', locked.stock);
-        await this.reservations.setStatus(trx, id, 'COMMITTED');
+        this.moveUnits(id, decision.lines, 'committed', locked);
+        writes.setStatus(id, 'COMMITTED');
         locked.reservations.set(id, { id, status: 'COMMITTED', lines: decision.lines });
         return OK;
       }
@@ -103,20 +106,32 @@ export class InventoryBatch {
     }
   }
 
-  /** One counter update and one InventoryChanged per product, in lock (id) order. */
-  private async moveUnits(trx: Knex.Transaction, reservationId: string, lines: ReservationLines, reason: MoveReason, stock: Map<string, StockLevel>): Promise<void> {
+  /** One counter change (and one version) and one InventoryChanged per product, in lock (id) order. */
+  private moveUnits(reservationId: string, lines: ReservationLines, reason: MoveReason, locked: Locked): void {
     for (const [productId, quantity] of lines) {
-      const moved = await this.products.moveUnits(trx, productId, unitMove(reason, quantity));
-      // Unreachable while the row lock is held; if it ever happens, the whole batch rolls back.
-      if (!moved) throw new Error(`inventory of ${productId} changed under its lock while ${reason} ${quantity} for ${reservationId}`);
-      stock.set(productId, moved.stock);
-      await this.outbox.append(trx, InventoryChanged, {
+      const current = locked.stock.get(productId);
+      // Unreachable: every product a move touches was locked; if it ever happens, the whole batch rolls back.
+      if (!current) throw new Error(`product ${productId} was not locked while ${reason} ${quantity} for ${reservationId}`);
+      const moved = { stock: shifted(current.stock, unitMove(reason, quantity)), version: current.version + 1 };
+      // The database's CHECKs refuse these too; failing here names the move.
+      if (!isPossible(moved.stock)) throw new Error(`${reason} ${quantity} of ${productId} for ${reservationId} would leave ${JSON.stringify(moved.stock)}`);
+      locked.stock.set(productId, moved);
+      locked.writes.setStock(productId, current.version, moved);
+      locked.writes.publish(this.outbox.prepare(InventoryChanged, {
         aggregateId: productId, aggregateVersion: moved.version,
         data: { productId, reason, reservationId, available: availableUnits(moved.stock), reserved: moved.stock.reserved, sold: moved.stock.sold },
-      });
+      }));
     }
   }
 }
+
+const levels = (stock: ReadonlyMap<string, MovedStock>): Map<string, StockLevel> => new Map([...stock].map(([id, row]) => [id, row.stock]));
+
+const shifted = (level: StockLevel, move: UnitMove): StockLevel =>
+  ({ onHand: level.onHand + move.onHand, reserved: level.reserved + move.reserved, sold: level.sold + move.sold });
+
+/** What the table's CHECK constraints allow: no negative counter, no more reserved than on hand. */
+const isPossible = (level: StockLevel): boolean => level.onHand >= 0 && level.reserved >= 0 && level.sold >= 0 && level.reserved <= level.onHand;
 
 /** Every product a batch may move: what reserves ask for and what held reservations hold. */
 function productsTouched(queued: readonly QueuedMove[], reservations: ReadonlyMap<string, Reservation>): Set<string> {

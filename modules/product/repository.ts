@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ProductView } from './contract.js';
 import type { CatalogueEntry, CataloguePatch } from './domain/catalogue-changes.js';
 import { isProductId } from './domain/product-identity.js';
-import type { StockLevel, UnitMove } from './domain/stock-level.js';
+import type { StockLevel } from './domain/stock-level.js';
 import type { ProductCradle } from './product-services.js';
 
 export interface ProductRow {
@@ -35,7 +35,7 @@ export interface NewProduct extends CatalogueEntry {
   onHand: number;
 }
 
-/** A product's counters after a move, and the version that move gave it. */
+/** A product's counters and version: as locked, or after a move (each move is one version). */
 export interface MovedStock {
   stock: StockLevel;
   version: number;
@@ -102,30 +102,16 @@ export class ProductRepository {
 
   /**
    * Locks the rows in id order, the one order every inventory transaction uses, so two
-   * transactions never wait for each other in a circle. Unknown ids are simply absent.
+   * transactions never wait for each other in a circle; answers each row's counters and
+   * version as locked. Unknown ids are simply absent.
    */
-  async lockStock(trx: Knex.Transaction, ids: Iterable<string>): Promise<Map<string, StockLevel>> {
+  async lockStock(trx: Knex.Transaction, ids: Iterable<string>): Promise<Map<string, MovedStock>> {
     const wanted = [...new Set(ids)].filter(isProductId).sort();
     if (wanted.length === 0) return new Map();
-    const { rows } = await trx.raw<{ rows: Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold'>[] }>(
-      'SELECT id, on_hand, reserved, sold FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE', [wanted],
+    const { rows } = await trx.raw<{ rows: Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold' | 'version'>[] }>(
+      'SELECT id, on_hand, reserved, sold, version FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE', [wanted],
     );
-    return new Map(rows.map((row) => [row.id, { onHand: row.on_hand, reserved: row.reserved, sold: row.sold }]));
-  }
-
-  /**
-   * Shifts the counters. The availability condition is part of the UPDATE itself, so even a
-   * caller that skipped the lock could not oversell; the CHECK constraints back it up again.
-   */
-  async moveUnits(trx: Knex.Transaction, id: string, move: UnitMove): Promise<MovedStock | undefined> {
-    const needed = Math.max(move.reserved, 0);
-    const { rows } = await trx.raw<{ rows: Pick<ProductRow, 'on_hand' | 'reserved' | 'sold' | 'version'>[] }>(
-      `UPDATE products SET on_hand = on_hand + ?, reserved = reserved + ?, sold = sold + ?, version = version + 1, updated_at = now()
-        WHERE id = ? AND on_hand - reserved >= ? RETURNING on_hand, reserved, sold, version`,
-      [move.onHand, move.reserved, move.sold, id, needed],
-    );
-    const row = rows[0];
-    return row ? { stock: { onHand: row.on_hand, reserved: row.reserved, sold: row.sold }, version: row.version } : undefined;
+    return new Map(rows.map((row) => [row.id, { stock: { onHand: row.on_hand, reserved: row.reserved, sold: row.sold }, version: row.version }]));
   }
 
   private async bump(trx: Knex.Transaction, id: string, values: Record<string, unknown>): Promise<StoredProduct> {

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import type { Reservation, ReservationLines, ReservationStatus } from './domain/reservation-decisions.js';
+import type { Reservation, ReservationStatus } from './domain/reservation-decisions.js';
 
 // Namespaced so these keys cannot meet another module's advisory locks in the shared database.
 const KEY_NAMESPACE = 'products.reservation:';
 
-/** SQL for reservations and their lines; every method takes the caller's transaction. */
+/** Reading and locking reservations (InventoryWrites writes them); every method takes the caller's transaction. */
 export class ReservationRepository {
   /**
    * Locks reservation ids for the rest of the transaction, in one global order. An advisory
@@ -37,15 +37,5 @@ export class ReservationRepository {
       found.set(row.id, reservation);
     }
     return found;
-  }
-
-  async insert(trx: Knex.Transaction, id: string, status: ReservationStatus, lines: ReservationLines): Promise<void> {
-    await trx('reservations').insert({ id, status });
-    if (lines.size === 0) return;
-    await trx('reservation_lines').insert([...lines].map(([productId, quantity]) => ({ reservation_id: id, product_id: productId, quantity })));
-  }
-
-  async setStatus(trx: Knex.Transaction, id: string, status: ReservationStatus): Promise<void> {
-    await trx('reservations').where({ id }).update({ status, updated_at: trx.fn.now() });
   }
 }

@@ -1,3 +1,6 @@
+import { context as traceContext } from '@opentelemetry/api';
+import { currentContext, runWithContext } from '../observability/request-context.js';
+
 /** The outcome of one item of a batch: a batch may partly fail. */
 export type ItemOutcome = { ok: true } | { ok: false; error: unknown };
 
@@ -74,4 +77,16 @@ export function togetherThenAlone<T>(apply: (items: T[]) => Promise<void>): (ite
       return outcomes;
     }
   };
+}
+
+/**
+ * A batch runs in the async context of whichever caller started it, so the part of it done
+ * for another caller would log and raise events under the starter's correlation id and trace.
+ * Captured when a caller submits its item, the answer runs that item's part as its caller.
+ * @example const asCaller = callerContext(); … await asCaller(() => writeItem(trx, item))
+ */
+export function callerContext(): <T>(work: () => T) => T {
+  const request = currentContext();
+  const trace = traceContext.active();
+  return (work) => traceContext.with(trace, () => (request ? runWithContext(request, work) : work()));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type ItemOutcome } from './group-commit.js';
+import { currentContext, runWithContext } from '../observability/request-context.js';
+import { callerContext, GroupCommit, type ItemOutcome } from './group-commit.js';
 
 function gate() {
   let open!: () => void;
@@ -55,5 +56,23 @@ describe('group commit', () => {
     }, { maxBatch: 10, maxInFlight: 1 });
     await expect(batcher.submit(1)).rejects.toThrow('connection lost');
     await expect(batcher.submit(2)).resolves.toBeUndefined();
+  });
+
+  it('runs each item\'s part of a shared batch as its own caller, whoever started the batch', async () => {
+    const seen: [string, string | undefined][] = [];
+    const first = gate();
+    const batcher = new GroupCommit<{ name: string; asCaller: <T>(work: () => T) => T }>(async (items) => {
+      if (seen.length === 0) await first.opened;
+      for (const item of items) seen.push([item.name, item.asCaller(() => currentContext()?.correlationId)]);
+      return items.map((): ItemOutcome => ({ ok: true }));
+    }, { maxBatch: 10, maxInFlight: 1 });
+    const submit = (name: string) => runWithContext({ correlationId: `caller-${name}` }, () => batcher.submit({ name, asCaller: callerContext() }));
+
+    const lone = submit('a');
+    const waiting = [submit('b'), submit('c')];
+    first.open();
+    await Promise.all([lone, ...waiting]);
+    // b and c ran in a batch that a's finished batch started: each still saw its own context.
+    expect(seen).toEqual([['a', 'caller-a'], ['b', 'caller-b'], ['c', 'caller-c']]);
   });
 });

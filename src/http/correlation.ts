@@ -1,14 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
 
 // A caller-supplied id is echoed only when it is short and printable, so it cannot forge log lines.
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The caller's `x-request-id` when it is acceptable, else a new one. */
+/**
+ * The caller's `x-request-id` when it is acceptable, else a new one. A random UUID (v4), not
+ * a time-ordered one: correlation ids are only ever looked up by equality (a caller may send
+ * any string), and Node hands out v4 ids from a cached pool of entropy, where a v7 id asks
+ * OpenSSL for fresh bytes every time (a few µs and a getpid() call on every proxied request).
+ */
 export function correlationIdFrom(offered: string | string[] | undefined): string {
-  return typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : uuidv7();
+  return typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
 }
 
 /**

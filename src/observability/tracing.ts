@@ -1,6 +1,12 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  context, INVALID_SPAN_CONTEXT, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span,
+} from '@opentelemetry/api';
 
 const tracer = trace.getTracer('commerce');
+// What the API's global provider delegates to while no SDK has registered one: a fresh proxy has no delegate.
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+// The placeholder every span is while nothing is traced; it records nothing, so one serves every caller.
+const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export { SpanKind };
 
@@ -19,6 +25,16 @@ export function contextOf(traceparent: string | undefined): Context {
   return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
 }
 
+/**
+ * Whether an SDK is tracing this process (`instrument.ts` started one, or a test did). Cheap
+ * enough for every request: hot paths ask it before making spans, attributes and contexts
+ * that would only be thrown away.
+ */
+export function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
+
 export interface SpanOptions {
   kind?: SpanKind;
   attributes?: Attributes;
@@ -28,11 +44,18 @@ export interface SpanOptions {
 
 /**
  * Runs `work` in a span of our own, active for everything it calls (pg, Redis and HTTP spans
- * nest below it); a thrown error marks the span failed and is rethrown. With tracing off the
- * API hands out non-recording spans and this costs next to nothing.
+ * nest below it); a thrown error marks the span failed and is rethrown. With tracing off no
+ * span or context is made at all: `work` runs as it is, given a placeholder span.
  * @example await inSpan('outbox.publish', { kind: SpanKind.PRODUCER }, () => relay.publish(batch))
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+  if (!tracingOn()) {
+    try {
+      return work(NOT_TRACED);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   const parent = options.parent === undefined ? context.active() : contextOf(options.parent);
   return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, parent, async (span) => {
     try {

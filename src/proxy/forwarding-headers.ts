@@ -7,21 +7,35 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
 ]);
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
-  const value = headers.connection;
-  if (!value) return new Set();
-  return new Set(String(value).split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+// What the front door sets itself on a forwarded request: the client's value is dropped (host,
+// a forged token) or folded into ours (the forwarding chain), never copied as it came.
+const SET_BY_US = new Set(['host', SERVICE_TOKEN_HEADER, 'x-request-id', DEADLINE_HEADER, 'x-forwarded-for', 'forwarded']);
+
+/** Headers the Connection header names beyond the standard hop-by-hop ones; undefined (the usual case) when none. */
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (!value) return undefined;
+  let named: Set<string> | undefined;
+  for (const token of String(value).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name && !HOP_BY_HOP.has(name)) (named ??= new Set()).add(name);
+  }
+  return named;
+}
+
+/** Copies the end-to-end headers, leaving out `skip` too: one pass, no `delete` (which would make the copy a slow dictionary object). */
+function copyEndToEnd(headers: IncomingHttpHeaders, skip?: ReadonlySet<string>): OutgoingHttpHeaders {
+  const named = connectionTokens(headers.connection);
+  const kept: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || skip?.has(name) || named?.has(name)) continue;
+    kept[name] = headers[name];
+  }
+  return kept;
 }
 
 /** End-to-end headers only: hop-by-hop ones, and those the Connection header names, are dropped. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = connectionTokens(headers);
-  const kept: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
-    kept[name] = headers[name];
-  }
-  return kept;
+  return copyEndToEnd(headers);
 }
 
 export interface ForwardingFacts {
@@ -37,19 +51,18 @@ export interface ForwardingFacts {
  * and our own service token; a token the client sent is never passed on.
  */
 export function forwardedRequestHeaders(req: IncomingMessage, facts: ForwardingFacts): OutgoingHttpHeaders {
-  const headers = endToEndHeaders(req.headers);
-  delete headers[SERVICE_TOKEN_HEADER];
-  delete headers.host;
+  const received = req.headers;
+  const headers = copyEndToEnd(received, SET_BY_US);
   const client = req.socket.remoteAddress ?? 'unknown';
-  const host = req.headers.host ?? '';
+  const host = received.host ?? '';
   const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const priorFor = req.headers['x-forwarded-for'];
+  const priorFor = received['x-forwarded-for'];
   headers['x-forwarded-for'] = priorFor ? `${String(priorFor)}, ${client}` : client;
   headers['x-forwarded-proto'] ??= proto;
   headers['x-forwarded-host'] ??= host;
   const node = client.includes(':') ? `"[${client}]"` : client;
   const element = `for=${node};proto=${proto}${host ? `;host="${host}"` : ''}`;
-  headers.forwarded = req.headers.forwarded ? `${req.headers.forwarded}, ${element}` : element;
+  headers.forwarded = received.forwarded ? `${received.forwarded}, ${element}` : element;
   headers['x-request-id'] = facts.correlationId;
   headers[SERVICE_TOKEN_HEADER] = facts.serviceToken;
   headers[DEADLINE_HEADER] = facts.deadline;

@@ -50,7 +50,7 @@ it('spreads calls over live instances, never to itself, and to services only whe
   expect(picks.map((target) => target!.instanceId).sort()).toEqual(['a', 'a', 'a', 'b', 'b', 'b']);
   const any = new Set((await Promise.all(Array.from({ length: 6 }, () => directory.pick('order')))).map((target) => target!.instanceId));
   expect(any).toEqual(new Set(['a', 'b', 'm']));
-  expect(await directory.pick('order', { fixedUrl: 'http://order.svc' })).toEqual({ url: 'http://order.svc', instanceId: 'fixed' });
+  expect(await directory.pick('order', { fixedUrl: 'http://order.svc' })).toEqual({ url: 'http://order.svc', origin: 'http://order.svc', instanceId: 'fixed' });
   expect(await directory.pick('nobody')).toBeUndefined();
 });
 

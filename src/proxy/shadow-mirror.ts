@@ -73,7 +73,7 @@ async function compare(
   try {
     const target = await parts.directory.pick(module, { servicesOnly: true, fixedUrl: parts.routes.route(module).targetUrl });
     if (!target) throw new Error('no extracted instance is registered');
-    const answer = await parts.pools.for(new URL(target.url).origin).request({
+    const answer = await parts.pools.for(target.origin).request({
       path: request.url, method: request.method as 'GET',
       headers: { ...request.headers, 'x-request-id': request.correlationId, 'x-shadow': '1', [SERVICE_TOKEN_HEADER]: await parts.tokens.tokenFor(module) },
       signal: AbortSignal.timeout(parts.timeoutMs),

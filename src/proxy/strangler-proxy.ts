@@ -3,7 +3,7 @@ import { correlationIdFrom } from '../http/correlation.js';
 import { problemDocument } from '../http/errors.js';
 import { isProblem, Problem } from '../http/problem.js';
 import type { Logger } from '../observability/logger.js';
-import { inSpan } from '../observability/tracing.js';
+import { inSpan, tracingOn } from '../observability/tracing.js';
 import { recordRequest, type HttpMetrics } from '../observability/http-metrics.js';
 import { Histogram, type Registry } from 'prom-client';
 import type { ServiceDirectory, Target } from './service-directory.js';
@@ -13,6 +13,7 @@ import type { UpstreamPools } from './upstream-pools.js';
 import { Deadline, DEADLINE_HEADER } from '../resilience/deadline.js';
 import { UpstreamFailure } from '../resilience/failures.js';
 import type { Resilience } from '../resilience/resilience.js';
+import type { CallContext, CallOptions, ResilientDependency } from '../resilience/resilient-dependency.js';
 import { UpstreamUnavailable } from '../resilience/resilience-problems.js';
 import type { ServiceTokens } from '../security/service-tokens.js';
 import type { ModulePrefixes } from './module-prefixes.js';
@@ -20,6 +21,8 @@ import type { ModuleRoute } from './module-route.js';
 import type { RouteTable } from './route-table.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The fallback of a read whose module is still hosted here: no answer from upstream, the local module serves it. */
+const SERVE_LOCALLY = (): null => null;
 /** An explicit wish of the caller to reach the extracted service while a canary runs. */
 export const ROUTE_TO_HEADER = 'x-route-to';
 
@@ -71,6 +74,8 @@ interface Forwarded {
  */
 export class StranglerProxy {
   private readonly random: () => number;
+  /** each module's resilience policy, looked up once rather than by name on every request */
+  private readonly dependencies = new Map<string, ResilientDependency>();
 
   constructor(private readonly parts: StranglerProxyParts) {
     this.random = parts.random ?? Math.random;
@@ -80,8 +85,19 @@ export class StranglerProxy {
     return (req, res) => {
       const module = this.remoteModuleOf(req);
       if (module === undefined) local(req, res);
+      // With tracing off the span would be a placeholder: not even its name is made.
+      else if (!tracingOn()) void this.forward(req, res, module, local);
       else void inSpan(`strangler.proxy ${module}`, { attributes: { 'commerce.module': module } }, () => this.forward(req, res, module, local));
     };
+  }
+
+  private dependencyOf(module: string): ResilientDependency {
+    let dependency = this.dependencies.get(module);
+    if (!dependency) {
+      dependency = this.parts.policies.dependency(`proxy.${module}`);
+      this.dependencies.set(module, dependency);
+    }
+    return dependency;
   }
 
   /** The module whose request must go to its extracted service, or undefined to serve it here. */
@@ -109,10 +125,11 @@ export class StranglerProxy {
     const fallBack = safe && this.parts.hosted.has(module);
     try {
       const deadline = Deadline.fromHeader(req.headers[DEADLINE_HEADER]) ?? Deadline.after(this.parts.timeoutMs);
-      const forwarded = await this.parts.policies.dependency(`proxy.${module}`).execute(
-        ({ signal, deadline: attemptDeadline }) => this.attempt(req, module, correlationId, safe, signal, attemptDeadline),
-        { idempotent: safe, deadline, route: `${req.method} ${module}`, ...(fallBack ? { fallback: () => null } : {}) },
-      );
+      const options: CallOptions<Forwarded | null> = { idempotent: safe, deadline };
+      // the route only matters to fault injection, which is off unless the process was started for chaos
+      if (this.parts.policies.faults.enabled) options.route = `${req.method} ${module}`;
+      if (fallBack) options.fallback = SERVE_LOCALLY;
+      const forwarded = await this.dependencyOf(module).execute((context) => this.attempt(req, module, correlationId, safe, context), options);
       if (forwarded === null) {
         res.setHeader('x-fallback', 'local');
         local(req, res);
@@ -122,23 +139,24 @@ export class StranglerProxy {
       const headers = endToEndHeaders(head.headers);
       headers['x-request-id'] = correlationId;
       res.writeHead(head.status, headers);
-      exchange.pipeTo(res);
-      res.once('finish', () => this.logExchange(req, head.status, started, module, correlationId, target.url));
+      exchange.pipeTo(res, () => this.logExchange(req, head.status, started, module, correlationId, target.url));
     } catch (error) {
       this.refuse(req, res, error, correlationId);
       this.logExchange(req, res.statusCode, started, module, correlationId, undefined, error);
     }
   }
 
-  private async attempt(req: IncomingMessage, module: string, correlationId: string, safe: boolean, signal: AbortSignal, deadline: Deadline): Promise<Forwarded> {
+  private async attempt(req: IncomingMessage, module: string, correlationId: string, safe: boolean, context: CallContext): Promise<Forwarded> {
     const { directory, routes, tokens, pools } = this.parts;
-    const target = await directory.pick(module, { servicesOnly: true, fixedUrl: routes.route(module).targetUrl });
+    // Both come from memory once known: the awaits only happen on a module's first request and once a minute.
+    const query = { servicesOnly: true, fixedUrl: routes.route(module).targetUrl };
+    const target = directory.pickKnown(module, query) ?? await directory.pick(module, query);
     if (!target) throw UpstreamUnavailable(`No instance of the ${module} service is registered`);
+    const serviceToken = tokens.cachedTokenFor(module) ?? await tokens.tokenFor(module);
+    const headers = forwardedRequestHeaders(req, { correlationId, serviceToken, deadline: context.deadline.toHeader() });
     const exchange = new UpstreamExchange();
-    signal.addEventListener('abort', () => exchange.abort(signal.reason instanceof Error ? signal.reason : new Error('aborted')), { once: true });
-    const headers = forwardedRequestHeaders(req, { correlationId, serviceToken: await tokens.tokenFor(module), deadline: deadline.toHeader() });
-    const url = new URL(target.url);
-    pools.for(url.origin).dispatch({
+    context.onAbort((reason) => exchange.abort(reason));
+    pools.for(target.origin).dispatch({
       path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers: headers as Record<string, string>, body: safe ? null : req,
     }, exchange);
     let head: UpstreamHead;
@@ -174,12 +192,15 @@ export class StranglerProxy {
   private logExchange(req: IncomingMessage, status: number, started: number, module: string, correlationId: string, upstream?: string, error?: unknown): void {
     const durationMs = performance.now() - started;
     recordRequest(this.parts.metrics.http, { method: req.method ?? 'GET', route: `proxied:${module}`, status: String(status), module }, durationMs / 1000);
+    const failed = status >= 500;
+    // The line is made only when it will be written: at `warn`, a successful exchange costs nothing here.
+    if (!this.parts.log.isLevelEnabled(failed ? 'warn' : 'info')) return;
     const line = {
       correlationId, module, method: req.method, path: (req.url ?? '/').split('?')[0], status,
       durationMs: Math.round(durationMs * 100) / 100, ...(upstream ? { upstream } : {}),
       ...(error ? { err: isProblem(error) ? error.code : (error as Error).message } : {}),
     };
-    if (status >= 500) this.parts.log.warn(line, 'proxied request failed');
+    if (failed) this.parts.log.warn(line, 'proxied request failed');
     else this.parts.log.info(line, 'proxied');
   }
 }

@@ -69,15 +69,20 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     else this.client?.destroy(error);
   }
 
-  /** Sends the body to the client; the caller has written the status line and headers. */
-  pipeTo(client: ServerResponse): void {
+  /**
+   * Sends the body to the client; the caller has written the status line and headers.
+   * `sent` is called once the response has gone out in full (not when it was cut short).
+   */
+  pipeTo(client: ServerResponse, sent?: () => void): void {
     this.client = client;
     for (const chunk of this.early) client.write(chunk);
     this.early = [];
     if (this.ended) client.end();
-    // A client that goes away takes the upstream request with it.
+    // One listener for both ends ('close' follows 'finish' on a response sent in full):
+    // a client that goes away takes the upstream request with it.
     client.once('close', () => {
-      if (!client.writableFinished) this.controller?.abort(new Error('the client went away'));
+      if (client.writableFinished) sent?.();
+      else this.controller?.abort(new Error('the client went away'));
     });
   }
 }

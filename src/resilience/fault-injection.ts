@@ -122,6 +122,11 @@ export class FaultInjector {
     return [...this.faults].map(([dependency, fault]) => ({ dependency, ...fault })).sort((a, b) => a.dependency.localeCompare(b.dependency));
   }
 
+  /** Whether a fault is set for `dependency`: when none is, attempts need not pass through `inject` at all. */
+  affects(dependency: string): boolean {
+    return this.faults.size > 0 && this.faults.has(dependency);
+  }
+
   /**
    * Called before each attempt: fails it (an UpstreamFailure with the fault's status, judged like
    * a real answer), delays it (cut short when `signal` aborts), or lets it through.

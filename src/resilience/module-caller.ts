@@ -45,17 +45,18 @@ export class ModuleCaller {
 
   private async attempt(module: string, method: string, argument: unknown, signal: AbortSignal, deadline: Deadline): Promise<unknown> {
     const { directory, routes, tokens, pools } = this.parts;
-    const target = await directory.pick(module, { fixedUrl: routes.route(module).targetUrl });
+    const query = { fixedUrl: routes.route(module).targetUrl };
+    const target = directory.pickKnown(module, query) ?? await directory.pick(module, query);
     if (!target) throw UpstreamUnavailable(`No instance of the ${module} module is reachable`);
     const context = currentContext();
     let answer;
     try {
-      answer = await pools.for(new URL(target.url).origin).request({
+      answer = await pools.for(target.origin).request({
         path: `${FACADE_PATH_PREFIX}${module}/${method}`,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SERVICE_TOKEN_HEADER]: await tokens.tokenFor(module),
+          [SERVICE_TOKEN_HEADER]: tokens.cachedTokenFor(module) ?? await tokens.tokenFor(module),
           [DEADLINE_HEADER]: deadline.toHeader(),
           ...(context ? { 'x-request-id': context.correlationId } : {}),
         },

@@ -138,6 +138,14 @@ describe('circuit breaker', () => {
     expect(attempts).toHaveLength(2);
   });
 
+  it('counts the failures of calls running at the same time, and opens on the one that reaches the threshold', async () => {
+    const { dependency } = dependencyWith({ bulkhead: { concurrency: 5, queue: 0 } });
+    const failLater = async (): Promise<never> => { await sleep(5); throw refused(); };
+    await Promise.all(Array.from({ length: 3 }, () => dependency.execute(failLater, { idempotent: false }).catch(() => undefined)));
+    expect(dependency.state().circuit).toBe('open');
+    expect((await problemOf(dependency.execute(async () => 'answer', { idempotent: false }))).code).toBe('circuit-open');
+  });
+
   it('starts counting again after the dependency answers, even with a 4xx', async () => {
     const { dependency } = dependencyWith();
     const outcomes = [refused(), refused(), new UpstreamFailure('no', { status: 404 }), refused(), refused()];
@@ -183,6 +191,15 @@ describe('timeouts and deadlines', () => {
     expect(problem).toMatchObject({ status: 504, code: 'upstream-timeout' });
     expect(contexts[0]?.signal.aborted).toBe(true);
     expect(dependency.state().calls).toMatchObject({ timedOut: 1, failed: 1 });
+  });
+
+  it('tells onAbort listeners when an attempt is cut, whether or not anyone asked for its signal', async () => {
+    const { dependency } = dependencyWith({ timeoutMs: 20 });
+    const reasons: Error[] = [];
+    const cut = (context: CallContext) => new Promise<never>((_, reject) => context.onAbort((reason) => { reasons.push(reason); reject(reason); }));
+    const problem = await problemOf(dependency.execute(cut, { idempotent: false }));
+    expect(problem).toMatchObject({ status: 504, code: 'upstream-timeout' });
+    expect(reasons.map((reason) => reason.name)).toEqual(['TimeoutError']);
   });
 
   it('retries a timed-out idempotent call', async () => {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { SharedTransactions } from '../db/shared-transactions.js';
+import { callerContext } from '../events/group-commit.js';
 import type { Checkpoint, SagaRecord, SagaStore } from './saga-store.js';
 
 /** The checkpoint of a worker that lost its saga's lease (it stalled, another took over) is refused. */
@@ -15,6 +16,8 @@ export type StepEffects = (trx: Knex.Transaction) => Promise<Checkpoint>;
 interface Unit {
   sagaId: string;
   effects: StepEffects;
+  /** runs the effects as the saga's own worker (its correlation id and trace), whoever started the shared transaction */
+  asCaller: <T>(work: () => T) => T;
   /** filled in once committed */
   next?: Checkpoint;
   written?: SagaRecord;
@@ -32,7 +35,7 @@ export class SagaCheckpoints {
 
   constructor(db: Knex, store: SagaStore, owner: string, limits: { maxBatch: number; maxInFlight: number }) {
     this.transactions = new SharedTransactions<Unit>(db, async (trx, units) => {
-      for (const unit of units) unit.next = await unit.effects(trx);
+      for (const unit of units) unit.next = await unit.asCaller(() => unit.effects(trx));
       const written = await store.checkpoint(trx, owner, units.map((unit) => ({ id: unit.sagaId, next: unit.next! })));
       for (const unit of units) {
         unit.written = written.get(unit.sagaId);
@@ -43,7 +46,7 @@ export class SagaCheckpoints {
 
   /** Resolves once committed, with what was written; rejects with the effects' error or LeaseLost. */
   async commit(sagaId: string, effects: StepEffects): Promise<{ next: Checkpoint; written: SagaRecord }> {
-    const unit: Unit = { sagaId, effects };
+    const unit: Unit = { sagaId, effects, asCaller: callerContext() };
     await this.transactions.run(unit);
     return { next: unit.next!, written: unit.written! };
   }

@@ -112,8 +112,27 @@ export class SagaEngine {
    * no unfinished saga matches.
    */
   async signal(trx: Knex.Transaction, target: SagaTarget, name: string, payload: unknown): Promise<boolean> {
-    const signalled = await this.store.signal(trx, target, name, payload);
-    if (signalled?.wakes) this.afterCommit(trx, () => this.wake(signalled.id, signalled.version, 0));
+    // With room here, the signal leases the saga it wakes to this process, which runs it once
+    // the caller commits: no claim, no queue (as `start` does). Were this process to die first,
+    // the lease runs out and the sweep wakes it.
+    const runHere = this.hasRoom();
+    if (runHere) this.reserved += 1;
+    let signalled: Awaited<ReturnType<SagaStore['signal']>>;
+    try {
+      signalled = await this.store.signal(trx, target, name, payload, runHere ? { owner: this.owner, ms: this.parts.settings.leaseMs } : undefined);
+    } catch (error) {
+      if (runHere) this.reserved -= 1;
+      throw error;
+    }
+    const claimed = signalled?.claimed;
+    if (runHere && !claimed) this.reserved -= 1;
+    if (claimed) {
+      trx.executionPromise.then(() => {
+        if (this.running) return this.runHere(claimed);
+        this.reserved -= 1; // stopping meanwhile: its lease runs out and a sweep takes it
+        return undefined;
+      }, () => { this.reserved -= 1; }).catch(() => undefined);
+    } else if (signalled?.wakes) this.afterCommit(trx, () => this.wake(signalled.id, signalled.version, 0));
     return signalled !== undefined;
   }
 

@@ -90,6 +90,11 @@ export class SagaRunner {
 
   private async forward(definition: SagaDefinition<any, any>, saga: SagaRecord): Promise<SagaRecord | undefined> {
     const step = definition.steps[saga.step]!;
+    // A step that only holds an undo (the order saga's create-order) does nothing going forward,
+    // so there is nothing to persist: the next step's checkpoint records both. Were the worker
+    // to die first, the saga resumes at this step, which again does nothing. The last step
+    // always commits, so a saga is never finished in memory only.
+    if (!step.invoke && !step.record && !step.awaits && saga.step + 1 < definition.steps.length) return { ...saga, step: saga.step + 1 };
     try {
       const invoked = patched(saga.state, await step.invoke?.(this.context(definition, saga, step)));
       return await this.commit(saga, async (trx) => {

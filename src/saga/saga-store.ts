@@ -197,20 +197,37 @@ export class SagaStore {
   /**
    * Buffers a signal for the unfinished saga of a key (or id) and wakes it when it waits for
    * this signal; in the caller's transaction, so the signal exists iff the caller commits.
+   * With `lease`, a saga that is due once signalled and that nobody holds is also leased to
+   * `lease.owner` in the same statement (what `claim` would do next, without its round trip)
+   * and answered as `claimed`: the caller runs it once its transaction commits.
    */
-  async signal(trx: Knex.Transaction, target: SagaTarget, name: string, payload: unknown): Promise<{ id: string; version: number; wakes: boolean } | undefined> {
+  async signal(
+    trx: Knex.Transaction, target: SagaTarget, name: string, payload: unknown, lease?: { owner: string; ms: number },
+  ): Promise<{ id: string; version: number; wakes: boolean; claimed?: SagaRecord } | undefined> {
     const where = 'id' in target ? 'id = ?' : 'lock_key = ? AND saga_type = ?';
     const key = 'id' in target ? [target.id] : [target.lockKey, target.sagaType];
     const wakes = name === '__abort' ? 'TRUE' : 'awaiting = ?';
+    // The row is locked first (FOR UPDATE), so what decides waking and leasing is the row as it
+    // is now, even when another transaction changed it meanwhile.
     const { rows } = await trx.raw(
-      `UPDATE ${this.table} SET signals = signals || jsonb_build_object(?::text, ?::jsonb), version = version + 1, updated_at = clock_timestamp(),
-         wake_at = CASE WHEN ${wakes} AND status IN ('RUNNING', 'WAITING') THEN clock_timestamp() ELSE wake_at END
-       WHERE ${where} AND status IN ('RUNNING', 'WAITING', 'COMPENSATING', 'NEEDS_ATTENTION')
-       RETURNING id, version, (wake_at <= clock_timestamp()) AS wakes`,
-      [name, JSON.stringify(payload ?? null), ...(name === '__abort' ? [] : [name]), ...key],
+      `UPDATE ${this.table} AS saga SET signals = saga.signals || jsonb_build_object(?::text, ?::jsonb), version = saga.version + 1, updated_at = clock_timestamp(),
+         wake_at = CASE WHEN found.wakes THEN clock_timestamp() ELSE saga.wake_at END,
+         lease_owner = CASE WHEN found.takes THEN ?::text ELSE saga.lease_owner END,
+         lease_until = CASE WHEN found.takes THEN clock_timestamp() + ${ms('?::float8')} ELSE saga.lease_until END
+       FROM (
+         SELECT id, wakes, ?::boolean AND ${RUNNABLE} AND (wakes OR wake_at <= clock_timestamp()) AND (lease_until IS NULL OR lease_until < clock_timestamp()) AS takes
+         FROM (
+           SELECT id, status, wake_at, lease_until, (${wakes} AND status IN ('RUNNING', 'WAITING')) AS wakes FROM ${this.table}
+           WHERE ${where} AND status IN ('RUNNING', 'WAITING', 'COMPENSATING', 'NEEDS_ATTENTION') FOR UPDATE
+         ) AS locked
+       ) AS found
+       WHERE saga.id = found.id
+       RETURNING saga.*, ${DEADLINE_PASSED}, found.takes, (saga.wake_at <= clock_timestamp()) AS due`,
+      [name, JSON.stringify(payload ?? null), lease?.owner ?? null, lease?.ms ?? 0, lease !== undefined, ...(name === '__abort' ? [] : [name]), ...key],
     );
-    const row = rows[0] as { id: string; version: number; wakes: boolean | null } | undefined;
-    return row ? { id: row.id, version: row.version, wakes: row.wakes === true } : undefined;
+    const row = rows[0] as (Record<string, unknown> & { id: string; version: number; takes: boolean; due: boolean | null }) | undefined;
+    if (!row) return undefined;
+    return { id: row.id, version: row.version, wakes: row.due === true, ...(row.takes ? { claimed: toRecord(row) } : {}) };
   }
 
   /** Sagas whose time has come and that no live worker holds: lost jobs, crashed workers. */

@@ -26,7 +26,7 @@ export interface ServiceCaller {
  * reused until shortly before they expire and verified ones are remembered until then,
  * so a busy proxy signs about once a minute and a service checks a signature once per
  * token, not once per request.
- * @example const token = await tokens.tokenFor('order'); await tokens.verify(token, ['order'])
+ * @example const token = tokens.cachedTokenFor('order') ?? await tokens.tokenFor('order'); await tokens.verify(token, ['order'])
  */
 export class ServiceTokens {
   private readonly key: Uint8Array;
@@ -38,8 +38,8 @@ export class ServiceTokens {
   }
 
   async tokenFor(module: string): Promise<string> {
-    const cached = this.issued.get(module);
-    if (cached && cached.renewAt > this.now()) return cached.token;
+    const cached = this.cachedTokenFor(module);
+    if (cached !== undefined) return cached;
     const issuedAt = Math.floor(this.now() / 1000);
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -51,6 +51,12 @@ export class ServiceTokens {
       .sign(this.key);
     this.issued.set(module, { token, renewAt: (issuedAt + this.ttlSeconds - Math.min(RENEW_BEFORE_SECONDS, this.ttlSeconds / 2)) * 1000 });
     return token;
+  }
+
+  /** The token `tokenFor` would return without signing, when it has one: no promise on the hot path. */
+  cachedTokenFor(module: string): string | undefined {
+    const cached = this.issued.get(module);
+    return cached && cached.renewAt > this.now() ? cached.token : undefined;
   }
 
   /** Accepts a token issued for one of `modules`; anything else throws InvalidServiceToken. */

@@ -22,10 +22,11 @@ export const requestPayment: SagaStep<PlaceOrderState, OrderCradle> = {
   name: 'request-payment',
   async record(ctx, trx) {
     const { orderId, customerId, paymentMethodId, totalCents, currency } = ctx.state;
-    const { recorded } = await ctx.services.orderStream.execute(trx, orderId, { type: 'RequestPayment' });
-    if (recorded.length === 0) return;
-    await ctx.services.outbox.append(trx, PaymentRequested, {
-      aggregateId: orderId, aggregateVersion: 1, data: { orderId, customerId, paymentMethodId, amountCents: totalCents, currency }, metadata: { actorId: customerId },
+    // Raised only with the status change it belongs to, so a repeated step asks once; written in the same statement.
+    await ctx.services.orderStream.execute(trx, orderId, { type: 'RequestPayment' }, {
+      alsoPublish: () => [ctx.services.outbox.prepare(PaymentRequested, {
+        aggregateId: orderId, aggregateVersion: 1, data: { orderId, customerId, paymentMethodId, amountCents: totalCents, currency }, metadata: { actorId: customerId },
+      })],
     });
   },
   awaits: {

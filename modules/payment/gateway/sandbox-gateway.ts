@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../../src/config/config.js';
-import { decideCharge } from './sandbox-cards.js';
+import { decideCharge, type SandboxDecision } from './sandbox-cards.js';
 import {
   gatewayRejected, gatewayTimedOut, gatewayUnavailable,
   type ChargeAnswer, type ChargeRequest, type PaymentGateway, type RefundAnswer, type RefundRequest,
@@ -35,14 +35,16 @@ export class SandboxGateway implements PaymentGateway {
 
   async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     request.signal?.throwIfAborted();
-    const row = await this.touch(request.idempotencyKey, 'charge', request.amountCents);
+    // A card whose answer does not depend on the call count (approve, decline) is answered as
+    // the key is first counted, in one statement; a key seen before keeps its first answer.
+    const immediate = answerOf(decideCharge(request.cardNumber, 1));
+    const row = await this.touch(request.idempotencyKey, 'charge', request.amountCents, this.db, null, immediate);
     if (row.answer) return row.answer as ChargeAnswer;
     const decision = decideCharge(request.cardNumber, row.attempts);
     if (decision.kind === 'unavailable') throw gatewayUnavailable('sandbox gateway: temporarily unavailable');
     if (decision.kind === 'slow') await this.wait(request.signal);
-    const answer: ChargeAnswer = decision.kind === 'decline'
-      ? { status: 'declined', reason: decision.reason, message: decision.message }
-      : { status: 'approved', chargeId: `ch_${uuidv7()}` };
+    // The slow card approves, once it has taken its time.
+    const answer = answerOf(decision.kind === 'slow' ? { kind: 'approve' } : decision)!;
     return (await this.answer(request.idempotencyKey, answer, answer.status === 'approved' ? answer.chargeId : null)) as ChargeAnswer;
   }
 
@@ -60,10 +62,18 @@ export class SandboxGateway implements PaymentGateway {
     });
   }
 
-  /** Counts the call under its key; a key reused for another operation or amount is refused, as real gateways do. */
-  private async touch(key: string, operation: LedgerRow['operation'], amountCents: number, db: Knex | Knex.Transaction = this.db, chargeId: string | null = null): Promise<LedgerRow> {
+  /**
+   * Counts the call under its key; a key reused for another operation or amount is refused, as
+   * real gateways do. `firstAnswer` is stored only when this call is the key's first.
+   */
+  private async touch(
+    key: string, operation: LedgerRow['operation'], amountCents: number, db: Knex | Knex.Transaction = this.db, chargeId: string | null = null, firstAnswer?: ChargeAnswer,
+  ): Promise<LedgerRow> {
+    const answered = firstAnswer
+      ? { answer: JSON.stringify(firstAnswer), charge_id: firstAnswer.status === 'approved' ? firstAnswer.chargeId : chargeId, answered_at: db.fn.now() }
+      : { charge_id: chargeId };
     const [row] = (await db(LEDGER)
-      .insert({ idempotency_key: key, operation, amount_cents: amountCents, charge_id: chargeId, attempts: 1 })
+      .insert({ idempotency_key: key, operation, amount_cents: amountCents, attempts: 1, ...answered })
       .onConflict('idempotency_key')
       .merge({ attempts: db.raw(`${LEDGER}.attempts + 1`) })
       .returning(['idempotency_key', 'operation', 'attempts', 'amount_cents', 'charge_id', 'answer'])) as LedgerRow[];
@@ -93,4 +103,11 @@ export class SandboxGateway implements PaymentGateway {
       throw error;
     }
   }
+}
+
+/** The answer a decision gives at once; none for a call that fails or takes its time. */
+function answerOf(decision: SandboxDecision): ChargeAnswer | undefined {
+  if (decision.kind === 'decline') return { status: 'declined', reason: decision.reason, message: decision.message };
+  if (decision.kind === 'approve') return { status: 'approved', chargeId: `ch_${uuidv7()}` };
+  return undefined;
 }

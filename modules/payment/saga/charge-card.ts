@@ -12,7 +12,7 @@ export const chargeCard: SagaStep<ChargePaymentState, PaymentCradle> = {
   name: 'charge-card',
   pivot: true,
   async invoke({ state, services, attempt }) {
-    const outcome = await services.charges.attempt(state.paymentId, { lastAttempt: attempt >= services.config.SAGA_STEP_ATTEMPTS });
+    const outcome = await services.charges.attempt(state.paymentId, { lastAttempt: attempt >= services.config.SAGA_STEP_ATTEMPTS, ...(state.charge ? { facts: state.charge } : {}) });
     return { outcome };
   },
   async record({ state, services }, trx) {

@@ -1,5 +1,5 @@
 import { defineSaga } from '../../../src/saga/saga-definition.js';
-import type { ChargeOutcome } from '../charges.js';
+import type { ChargeFacts, ChargeOutcome } from '../charges.js';
 import type { PaymentCradle } from '../payment-services.js';
 import { beginCharge } from './begin-charge.js';
 import { chargeCard } from './charge-card.js';
@@ -7,6 +7,8 @@ import { chargeCard } from './charge-card.js';
 export interface ChargePaymentState {
   paymentId: string;
   orderId: string;
+  /** what the charge needs of the payment, which never changes; absent in sagas started before it was carried here */
+  charge?: ChargeFacts;
   /** the gateway's answer, handed from the call to its record */
   outcome?: ChargeOutcome;
 }
