@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import helmet from 'koa-helmet';
 import type { Config } from '../config/config.js';
 import { ApiCatalogue } from '../http/api/api-catalogue.js';
@@ -56,11 +56,11 @@ export interface HttpApp {
 
 const API_VERSION = '1.0.0';
 
-/** A router per module whose first middleware opens the request's scope in that module's container. */
+/** A router per module; each of its operations first opens the request's scope in that module's container. */
 function moduleRouter(hosted: HostedModule, guards: Guards, catalogue: ApiCatalogue): Router {
   const router = new Router();
   const moduleName = hosted.definition.name;
-  router.use(async (ctx, next) => {
+  const openScope: Middleware = async (ctx, next) => {
     ctx.state.module = moduleName;
     const scope = hosted.container.createScope();
     ctx.state.scope = scope;
@@ -69,8 +69,8 @@ function moduleRouter(hosted: HostedModule, guards: Guards, catalogue: ApiCatalo
     } finally {
       await scope.dispose();
     }
-  });
-  const api = new ApiRoutes(router, guards, catalogue);
+  };
+  const api = new ApiRoutes(router, guards, catalogue, [openScope]);
   hosted.definition.routes?.(api);
   api.assertHandled();
   return router;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { migrateSchema } from '../db/migrate.js';
 import { moduleDatabase } from '../db/module-database.js';
-import { ensureDatabase, ensureSchemaOwners } from '../db/provision.js';
+import { ensureDatabase, ensureSchemaOwners, withProvisioningLock } from '../db/provision.js';
 import type { Logger } from '../observability/logger.js';
 import type { ModuleDefinition } from './module-definition.js';
 import { schemaPlan } from './schema-plan.js';
@@ -16,15 +16,18 @@ export async function prepareDatabase(config: Config, modules: readonly ModuleDe
   // A module with a database of its own (`<MODULE>_DATABASE_URL`) gets its role and schema there.
   for (const url of new Set(plan.map((entry) => entry.url))) {
     if (await ensureDatabase(url)) log.info({ database: new URL(url).pathname.slice(1) }, 'created the database');
-    await ensureSchemaOwners(url, plan.filter((entry) => entry.url === url).map((entry) => entry.owner));
-  }
-  for (const entry of plan) {
-    const db = moduleDatabase({ url: entry.url, owner: entry.owner, poolMax: 1, applicationName: `commerce:migrate:${entry.schema}` });
-    try {
-      const applied = await migrateSchema(db, entry);
-      if (applied.length > 0) log.info({ schema: entry.schema, applied }, 'migrated');
-    } finally {
-      await db.destroy();
-    }
+    const here = plan.filter((entry) => entry.url === url);
+    await withProvisioningLock(url, async () => {
+      await ensureSchemaOwners(url, here.map((entry) => entry.owner));
+      for (const entry of here) {
+        const db = moduleDatabase({ url: entry.url, owner: entry.owner, poolMax: 1, applicationName: `commerce:migrate:${entry.schema}` });
+        try {
+          const applied = await migrateSchema(db, entry);
+          if (applied.length > 0) log.info({ schema: entry.schema, applied }, 'migrated');
+        } finally {
+          await db.destroy();
+        }
+      }
+    });
   }
 }

@@ -40,6 +40,37 @@ export async function ensureDatabase(adminUrl: string): Promise<boolean> {
 }
 
 /**
+ * Runs `work` while holding this database's provisioning lock (a PostgreSQL advisory lock),
+ * so processes that start together (replicas, the monolith beside its extracted services)
+ * prepare the database one after the other: the first creates and migrates, the others find
+ * it done. Without it, two starts collide on the same catalog rows ("tuple concurrently
+ * updated") or on the migration lock, and one of them fails.
+ */
+export async function withProvisioningLock<T>(adminUrl: string, work: () => Promise<T>): Promise<T> {
+  return withClient(adminUrl, async (client) => {
+    await client.query(`SELECT pg_advisory_lock(hashtextextended('commerce:provision', 0))`);
+    try {
+      return await work();
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtextextended('commerce:provision', 0))`);
+    }
+  });
+}
+
+/** Roles live in the whole cluster: starts on two databases may still alter the same role at the same moment. */
+async function retriedOnConcurrentUpdate(statement: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await statement();
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/tuple concurrently (updated|deleted)/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+    }
+  }
+}
+
+/**
  * Gives each owner its login role and a schema it owns, and nobody else any right on it.
  * Roles are cluster-wide, so creation tolerates a concurrent creator.
  */
@@ -56,17 +87,17 @@ export async function ensureSchemaOwners(adminUrl: string, owners: readonly Sche
       const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [owner.role]);
       try {
         if (rowCount === 0) await client.query(`CREATE ROLE ${role} ${attributes}`);
-        else await client.query(`ALTER ROLE ${role} ${attributes}`);
+        else await retriedOnConcurrentUpdate(() => client.query(`ALTER ROLE ${role} ${attributes}`));
       } catch (error) {
         if (!hasCode(error, DUPLICATE_OBJECT, UNIQUE_VIOLATION)) throw error;
-        await client.query(`ALTER ROLE ${role} ${attributes}`);
+        await retriedOnConcurrentUpdate(() => client.query(`ALTER ROLE ${role} ${attributes}`));
       }
       const schema = pg.escapeIdentifier(owner.schema);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${role}`);
       await client.query(`ALTER SCHEMA ${schema} OWNER TO ${role}`);
       await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
       // Any session of the role (psql, a migration tool) resolves bare table names in its own schema.
-      await client.query(`ALTER ROLE ${role} SET search_path = ${schema}`);
+      await retriedOnConcurrentUpdate(() => client.query(`ALTER ROLE ${role} SET search_path = ${schema}`));
     }
   });
 }

@@ -55,11 +55,14 @@ export class EventBus {
     return this.settings.connection.status === 'ready';
   }
 
-  /** Fans a batch out with one addBulk per consuming queue. */
-  async publish(events: readonly EventEnvelope[]): Promise<void> {
+  /** Fans a batch out with one addBulk per consuming queue; resolves with the events some module consumes. */
+  async publish(events: readonly EventEnvelope[]): Promise<EventEnvelope[]> {
     const byConsumer = new Map<string, EventEnvelope[]>();
+    const delivered: EventEnvelope[] = [];
     for (const event of events) {
-      for (const consumer of this.routing.consumersOf(event.eventType, event.data)) {
+      const consumers = this.routing.consumersOf(event.eventType, event.data);
+      if (consumers.length > 0) delivered.push(event);
+      for (const consumer of consumers) {
         const batch = byConsumer.get(consumer);
         if (batch) batch.push(event);
         else byConsumer.set(consumer, [event]);
@@ -67,6 +70,7 @@ export class EventBus {
     }
     await Promise.all([...byConsumer].map(([consumer, batch]) =>
       this.queueFor(consumer).addBulk(batch.map((event) => ({ name: event.eventType, data: event, opts: { ...this.jobOptions, jobId: event.eventId } })))));
+    return delivered;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { recordSpan, SpanKind } from '../observability/tracing.js';
+import { recordSpan, SpanKind, tracingOn } from '../observability/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventBus } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
@@ -164,15 +164,20 @@ export class OutboxRelay {
     // Offline, ioredis would queue the commands in memory for as long as Redis is away; keep them in PostgreSQL instead.
     if (!bus.ready) throw new Error('Redis is not reachable');
     let timer: NodeJS.Timeout | undefined;
+    let delivered: { eventId: string }[];
     try {
-      await Promise.race([
+      delivered = await Promise.race([
         bus.publish(rows.map(envelopeOf)),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`enqueue took over ${settings.publishTimeoutMs} ms`)), settings.publishTimeoutMs); }),
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`enqueue took over ${settings.publishTimeoutMs} ms`)), settings.publishTimeoutMs); }),
       ]);
     } finally {
       clearTimeout(timer);
     }
+    // A hop only where the event went somewhere: one no module consumes ends here, and a span would only be noise in its trace.
+    if (!tracingOn()) return;
+    const went = new Set(delivered.map((event) => event.eventId));
     for (const row of rows) {
+      if (!went.has(row.event_id)) continue;
       recordSpan(`outbox.relay ${row.event_type}`, row.metadata.traceparent, {
         kind: SpanKind.PRODUCER, startTime: row.committed_at,
         attributes: { 'messaging.system': 'bullmq', 'messaging.message.id': row.event_id, 'commerce.module': this.parts.module },

@@ -26,11 +26,31 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   };
 }
 
+interface LabelledSeries {
+  duration: { observe(seconds: number): void };
+  requests: { inc(): void };
+}
+
+/**
+ * The series of each label set, bound once: observing through a bound series skips hashing
+ * the labels on every request. Label values are bounded, and so is this map.
+ */
+const boundSeries = new WeakMap<HttpMetrics, Map<string, LabelledSeries>>();
+
 /** Records one answered request; `route` is a template (`/api/v1/orders/:id`), never a raw URL. */
 export function recordRequest(metrics: HttpMetrics, labels: Record<HttpLabel, string>, seconds: number): void {
-  const bounded = { ...labels, method: KNOWN_METHODS.has(labels.method) ? labels.method : 'OTHER' };
-  metrics.duration.observe(bounded, seconds);
-  metrics.requests.inc(bounded);
+  const method = KNOWN_METHODS.has(labels.method) ? labels.method : 'OTHER';
+  let bound = boundSeries.get(metrics);
+  if (!bound) boundSeries.set(metrics, bound = new Map());
+  const key = `${method} ${labels.route} ${labels.status} ${labels.module}`;
+  let series = bound.get(key);
+  if (!series) {
+    const labelled = { ...labels, method };
+    series = { duration: metrics.duration.labels(labelled), requests: metrics.requests.labels(labelled) };
+    bound.set(key, series);
+  }
+  series.duration.observe(seconds);
+  series.requests.inc();
 }
 
 /**

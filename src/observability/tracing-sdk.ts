@@ -40,7 +40,8 @@ export function startTracing(settings: TracingSettings): { shutdown(): Promise<v
       // A span per router layer names the route; one per middleware (each called "anonymous")
       // was a fifth of all spans and told nothing (npm run bench:tracing).
       new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
-      new PgInstrumentation({ requireParentSpan: true }),
+      // A pool checkout is not a query: its span only doubled the first query of each transaction.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
       new UndiciInstrumentation(),
     ],

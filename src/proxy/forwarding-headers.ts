@@ -13,7 +13,8 @@ const SET_BY_US = new Set(['host', SERVICE_TOKEN_HEADER, 'x-request-id', DEADLIN
 
 /** Headers the Connection header names beyond the standard hop-by-hop ones; undefined (the usual case) when none. */
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // What nearly every request and response says: only hop-by-hop words, nothing to parse.
+  if (!value || value === 'keep-alive' || value === 'close') return undefined;
   let named: Set<string> | undefined;
   for (const token of String(value).split(',')) {
     const name = token.trim().toLowerCase();

@@ -76,6 +76,7 @@ export class StranglerProxy {
   private readonly random: () => number;
   /** each module's resilience policy, looked up once rather than by name on every request */
   private readonly dependencies = new Map<string, ResilientDependency>();
+  private readonly boundUpstream = new Map<string, { observe(seconds: number): void }>();
 
   constructor(private readonly parts: StranglerProxyParts) {
     this.random = parts.random ?? Math.random;
@@ -98,6 +99,17 @@ export class StranglerProxy {
       this.dependencies.set(module, dependency);
     }
     return dependency;
+  }
+
+  /** The upstream histogram's series of one module and instance, bound once rather than found by its labels per request. */
+  private upstreamSeries(module: string, target: string): { observe(seconds: number): void } {
+    const key = `${module} ${target}`;
+    let series = this.boundUpstream.get(key);
+    if (!series) {
+      series = this.parts.metrics.upstream.labels({ module, target });
+      this.boundUpstream.set(key, series);
+    }
+    return series;
   }
 
   /** The module whose request must go to its extracted service, or undefined to serve it here. */
@@ -167,7 +179,7 @@ export class StranglerProxy {
       directory.report(target, false);
       throw error;
     }
-    this.parts.metrics.upstream.observe({ module, target: target.url }, (performance.now() - sent) / 1000);
+    this.upstreamSeries(module, target.url).observe((performance.now() - sent) / 1000);
     const unavailable = head.status === 502 || head.status === 503 || head.status === 504;
     directory.report(target, !unavailable);
     // A read answered "unavailable" may be tried elsewhere; a write's answer is the answer.

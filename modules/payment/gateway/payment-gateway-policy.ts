@@ -1,11 +1,13 @@
 import {
   ExponentialBackoff, handleWhen, isTaskCancelledError, retry, timeout, TimeoutStrategy, wrap,
-  type ICancellationContext, type IPolicy, type IRetryContext,
+  type ICancellationContext, type IRetryContext,
 } from 'cockatiel';
 import type { Logger } from '../../../src/observability/logger.js';
 import { isGatewayFailure, isRetryableGatewayFailure } from './payment-gateway.js';
 
-export type PaymentGatewayPolicy = IPolicy<IRetryContext & ICancellationContext>;
+export interface PaymentGatewayPolicy {
+  execute<T>(call: (context: IRetryContext & ICancellationContext) => PromiseLike<T> | T): Promise<T>;
+}
 
 export interface PaymentGatewayPolicySettings {
   /** calls in all, the first included (`PAYMENT_GATEWAY_ATTEMPTS`) */
@@ -52,5 +54,8 @@ export function paymentGatewayPolicy(settings: PaymentGatewayPolicySettings): Pa
   });
   timeoutPolicy.onTimeout(() => log.warn({ dependency: DEPENDENCY, timeoutMs: settings.timeoutMs }, 'payment gateway call timed out'));
 
-  return wrap(retryPolicy, timeoutPolicy);
+  const policy = wrap(retryPolicy, timeoutPolicy);
+  // Each call gets a signal of its own: without one, cockatiel hangs every concurrent call's
+  // timeout on one shared signal, and past ten payments at once Node warns of a listener leak.
+  return { execute: (call) => policy.execute(call, new AbortController().signal) };
 }

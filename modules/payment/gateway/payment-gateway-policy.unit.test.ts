@@ -80,4 +80,22 @@ describe('paymentGatewayPolicy', () => {
     expect(lines).toHaveLength(2);
     expect(JSON.stringify(lines)).not.toContain('4242424242424242');
   });
+
+  it('takes many payments at once without Node warning of a listener leak', async () => {
+    const { policy } = policyWith(3);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, index) =>
+        policy.execute(({ signal }) => new Promise((resolve) => setTimeout(() => resolve(signal.aborted ? 'cut' : `approved ${index}`), 5)))));
+      expect(answers).toHaveLength(50);
+      expect(answers.every((answer) => String(answer).startsWith('approved'))).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -25,6 +25,11 @@ export class ApiRoutes {
     private readonly guards: Guards,
     /** shared by every ApiRoutes of a process: what its document describes */
     private readonly catalogue: ApiCatalogue,
+    /**
+     * Runs first on each of these operations and on nothing else. (A `router.use` would not do:
+     * nested in a parent router, it runs on every request that any later router answers.)
+     */
+    private readonly first: readonly Middleware[] = [],
   ) {}
 
   route<R extends RequestSchemas, Out extends Responses, A extends Access>(operation: Operation<R, Out, A>): DeclaredOperation<R, Out, A> {
@@ -35,7 +40,7 @@ export class ApiRoutes {
         const { missingHeaders: _missing, ...documented } = operation as unknown as Operation;
         this.catalogue.add(documented);
         this.unhandled.delete(operation.operationId);
-        this.router.register(operation.path, [operation.method], [...this.guard(operation.access), answer(operation, handler)]);
+        this.router.register(operation.path, [operation.method], [...this.first, ...this.guard(operation.access), answer(operation, handler)]);
       },
     };
   }
