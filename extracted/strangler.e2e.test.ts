@@ -6,6 +6,11 @@ import { HttpClient, type HttpResponse } from '../src/testing/http-client.js';
 import { provisionTestSite, startProcess, type RunningProcess, type TestSite } from '../src/testing/test-processes.js';
 import { login, newCustomer, newProduct, type Customer } from '../modules/order/testing/shop.js';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { connectRedis } from '../src/events/redis-connection.js';
+import { createLogger } from '../src/observability/logger.js';
+import { ServiceRegistry } from '../src/proxy/service-registry.js';
 
 /**
  * The strangler fig with real processes on loopback: the monolith as the front door and
@@ -27,6 +32,16 @@ afterAll(async () => {
   await Promise.all(running.map((process) => process.stop()));
   await site?.close();
 });
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
 
 const servedBy = (res: HttpResponse<unknown>) => res.headers.get('x-served-by');
 const order = (customer: Customer, productId: string) => ({
@@ -124,6 +139,24 @@ describe('order extracted, payment in the monolith', () => {
       const statuses = await Promise.all(placed.map(async (id) => (await http.get<{ status: string }>(`/api/v1/orders/${id}`, { token: customer.token })).body.status));
       expect(statuses.filter((status) => status !== 'CONFIRMED')).toEqual([]);
     }, 30_000, 200);
+  });
+
+  it('sends a write to another instance when one that crashed without deregistering refuses the connection', async () => {
+    await route({ mode: 'remote' });
+    onTestFinished(() => route({ mode: 'local' }));
+    const redis = connectRedis(site.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const crashed = new ServiceRegistry(redis, { prefix: site.env.REDIS_PREFIX!, heartbeatMs: 300, ttlMs: 3_000 }, createLogger({ level: 'silent', pretty: false }));
+    onTestFinished(async () => { await crashed.deregister(); redis.disconnect(); });
+    await crashed.register([{ instanceId: 'crashed', module: 'order', url: `http://127.0.0.1:${await closedPort()}`, kind: 'service' }]);
+    // reading the route's instances refreshes what the front door knows of them
+    const instances = await http.get<{ instances: { instanceId: string }[] }>('/admin/routes/order', { token: adminToken });
+    expect(instances.body.instances.map((instance) => instance.instanceId)).toContain('crashed');
+
+    for (let i = 0; i < 6; i++) {
+      const placedThere = await http.post('/api/v1/orders', order(customer, productId));
+      expect(placedThere.status, JSON.stringify(placedThere.body)).toBe(202);
+      expect(servedBy(placedThere)).toBe('order-service');
+    }
   });
 
   it('when the extracted service dies its circuit opens, reads fall back, writes fail fast; traffic returns after it restarts', async () => {

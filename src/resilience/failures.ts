@@ -41,6 +41,8 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
 ]);
+// The connection was never established: the request was not sent at all.
+const NEVER_CONNECTED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 // 500 is left out on purpose: it usually is a bug that answers the same the next time.
 const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 // undici (`fetch failed`) and Node (AggregateError of happy eyeballs) hide the code a level or two down.
@@ -62,13 +64,13 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function hasNetworkCode(error: unknown, depth = 0): boolean {
+function hasNetworkCode(error: unknown, codes: ReadonlySet<string>, depth = 0): boolean {
   const facts = factsOf(error);
   if (!facts || depth > MAX_CAUSE_DEPTH) return false;
   const code = codeOf(error);
-  if (code !== undefined && RETRYABLE_NETWORK_CODES.has(code)) return true;
-  if (hasNetworkCode(facts.cause, depth + 1)) return true;
-  return Array.isArray(facts.errors) && facts.errors.some((inner) => hasNetworkCode(inner, depth + 1));
+  if (code !== undefined && codes.has(code)) return true;
+  if (hasNetworkCode(facts.cause, codes, depth + 1)) return true;
+  return Array.isArray(facts.errors) && facts.errors.some((inner) => hasNetworkCode(inner, codes, depth + 1));
 }
 
 const isTimeout = (error: unknown): boolean => error instanceof UpstreamFailure && error.code === UPSTREAM_TIMEOUT_CODE;
@@ -84,7 +86,7 @@ export function isRetryableFailure(error: unknown): boolean {
   if (isDeadline(error)) return false;
   const status = statusOf(error);
   if (status !== undefined) return RETRYABLE_STATUSES.has(status);
-  return hasNetworkCode(error);
+  return hasNetworkCode(error, RETRYABLE_NETWORK_CODES);
 }
 
 /**
@@ -96,7 +98,16 @@ export function countsAgainstCircuit(error: unknown): boolean {
   if (isDeadline(error)) return false;
   const status = statusOf(error);
   if (status !== undefined) return status >= 500;
-  return hasNetworkCode(error);
+  return hasNetworkCode(error, RETRYABLE_NETWORK_CODES);
+}
+
+/**
+ * The connection was never made, so not one byte of the request left this process: even a
+ * write may be sent again, to this instance or another. A connection that broke later
+ * (ECONNRESET, UND_ERR_SOCKET) may have delivered the request, so it is not among these.
+ */
+export function neverReached(error: unknown): boolean {
+  return hasNetworkCode(error, NEVER_CONNECTED_CODES);
 }
 
 /** The dependency answered, and refused (4xx): it is healthy, whatever the caller makes of it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../http/problem.js';
-import { countsAgainstCircuit, failureSummary, isRetryableFailure, isUpstreamAnswer, UPSTREAM_TIMEOUT_CODE, UpstreamFailure } from './failures.js';
+import { countsAgainstCircuit, failureSummary, isRetryableFailure, isUpstreamAnswer, neverReached, UPSTREAM_TIMEOUT_CODE, UpstreamFailure } from './failures.js';
 
 const withCode = (code: string) => Object.assign(new Error(`failed: ${code}`), { code });
 const status = (value: number) => new UpstreamFailure(`answered ${value}`, { status: value });
@@ -41,6 +41,15 @@ describe('failure classification', () => {
     ]) {
       expect(isRetryableFailure(error)).toBe(false);
       expect(countsAgainstCircuit(error)).toBe(false);
+    }
+  });
+
+  it('tells a connection that was never made (nothing sent) from one that broke after the request may have left', () => {
+    for (const error of [withCode('ECONNREFUSED'), withCode('UND_ERR_CONNECT_TIMEOUT'), new TypeError('fetch failed', { cause: new AggregateError([withCode('ECONNREFUSED')]) })]) {
+      expect(neverReached(error)).toBe(true);
+    }
+    for (const error of [withCode('ECONNRESET'), withCode('UND_ERR_SOCKET'), withCode('EPIPE'), status(503), new UpstreamFailure('slow', { code: UPSTREAM_TIMEOUT_CODE })]) {
+      expect(neverReached(error)).toBe(false);
     }
   });
 

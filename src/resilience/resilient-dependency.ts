@@ -9,7 +9,7 @@ import { currentDeadline, Deadline, monotonicClock, type Clock } from './deadlin
 import type { DependencySettings } from './dependency-settings.js';
 import type { FaultInjector } from './fault-injection.js';
 import {
-  countsAgainstCircuit, DEADLINE_EXCEEDED_CODE, failureSummary, isRetryableFailure, isUpstreamAnswer, UPSTREAM_TIMEOUT_CODE, UpstreamFailure,
+  countsAgainstCircuit, DEADLINE_EXCEEDED_CODE, failureSummary, isRetryableFailure, isUpstreamAnswer, neverReached, UPSTREAM_TIMEOUT_CODE, UpstreamFailure,
 } from './failures.js';
 import { BulkheadFull, CircuitOpen, DeadlineExceeded, UpstreamTimeout, UpstreamUnavailable, withCause } from './resilience-problems.js';
 
@@ -46,8 +46,9 @@ export interface DependencyState {
 
 export interface CallOptions<T> {
   /**
-   * Only an idempotent call is retried: a POST that may have reached the dependency before the
-   * connection failed could otherwise take effect twice.
+   * An idempotent call is retried on any retryable failure. Another call only when its
+   * connection was never made (refused, unreachable): a POST that may have reached the
+   * dependency before the connection failed could otherwise take effect twice.
    */
   idempotent: boolean;
   /** Served instead when the dependency is unavailable, slow or shedding load; it gets the problem that would have been thrown. */
@@ -72,6 +73,8 @@ export interface ResilientDependencyOptions {
 // used. A passed deadline is not among them (nobody waits for any answer), nor an answer
 // the dependency did give (a 4xx, a 500).
 const FALLS_BACK = new Set([CircuitOpen.code, BulkheadFull.code, UpstreamTimeout.code, UpstreamUnavailable.code]);
+
+const retryableFor = (options: CallOptions<unknown>): ((error: unknown) => boolean) => (options.idempotent ? isRetryableFailure : neverReached);
 
 // Cockatiel's own isIsolatedCircuitError/isTaskCancelledError test the wrong marker (3.2.1),
 // and instanceof fails across its CommonJS and ESM builds: test the markers directly.
@@ -199,7 +202,7 @@ export class ResilientDependency {
       if (isUpstreamAnswer(error)) this.consecutive.success();
       else if (countsAgainstCircuit(error)) await this.countFailure(error);
       // What the retry policy would retry, it does, starting from this failure: same backoff, same counts.
-      if (options.idempotent && this.settings.attempts > 1 && isRetryableFailure(error)) return this.withRetries(call, options, deadline, tally, { error });
+      if (this.settings.attempts > 1 && retryableFor(options)(error)) return this.withRetries(call, options, deadline, tally, { error });
       throw error;
     }
     this.consecutive.success();
@@ -223,8 +226,8 @@ export class ResilientDependency {
     const { attempts, backoff } = this.settings;
     // Made per call (it is cheap and holds no shared state) so its pauses can respect this call's deadline.
     // Decorrelated jitter: callers that failed together do not come back together.
-    const policy = retry(handleWhen(isRetryableFailure), {
-      maxAttempts: options.idempotent ? attempts - 1 : 0,
+    const policy = retry(handleWhen(retryableFor(options)), {
+      maxAttempts: attempts - 1,
       backoff: new WithinDeadline(new ExponentialBackoff({ generator: decorrelatedJitterGenerator, initialDelay: backoff.initialMs, maxDelay: backoff.maxMs }), deadline),
     });
     policy.onRetry(({ attempt, delay, ...reason }) => {

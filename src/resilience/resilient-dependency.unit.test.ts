@@ -28,6 +28,8 @@ function dependencyWith(settings: Partial<DependencySettings> = {}, faults?: Fau
 }
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3101'), { code: 'ECONNREFUSED' });
+// the connection broke after the request may have left: a write must not be sent again
+const dropped = () => Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A call that fails `failures` times with `error`, then answers `value`; it records each attempt. */
@@ -73,12 +75,22 @@ describe('retries', () => {
     expect(attempts).toHaveLength(3);
   });
 
-  it('never retries a call that is not idempotent', async () => {
+  it('never retries a call that is not idempotent once it may have reached the dependency', async () => {
     const { dependency } = dependencyWith();
-    const { call, attempts } = flaky(1, refused, 'answer');
-    const problem = await problemOf(dependency.execute(call, { idempotent: false }));
-    expect(problem.code).toBe('upstream-unavailable');
-    expect(attempts).toHaveLength(1);
+    for (const failure of [dropped, () => new UpstreamFailure('product answered 503', { status: 503 })]) {
+      const { call, attempts } = flaky(1, failure, 'answer');
+      const problem = await problemOf(dependency.execute(call, { idempotent: false }));
+      expect(problem.code).toBe('upstream-unavailable');
+      expect(attempts).toHaveLength(1);
+    }
+  });
+
+  it('retries a call that is not idempotent when its connection was refused: nothing was sent', async () => {
+    const { dependency } = dependencyWith();
+    const { call, attempts } = flaky(2, refused, 'answer');
+    await expect(dependency.execute(call, { idempotent: false })).resolves.toBe('answer');
+    expect(attempts).toHaveLength(3);
+    expect(dependency.state().calls).toMatchObject({ succeeded: 1, retried: 2 });
   });
 
   it('never retries a 4xx, passes it on as it is, and does not open the circuit for it', async () => {
@@ -102,7 +114,7 @@ describe('retries', () => {
 describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast without calling, and closes after one good trial call', async () => {
     const { dependency, lines, messages } = dependencyWith();
-    const { call, attempts } = flaky(3, refused, 'answer');
+    const { call, attempts } = flaky(3, dropped, 'answer');
     for (let i = 0; i < 3; i++) await problemOf(dependency.execute(call, { idempotent: false }));
     expect(dependency.state().circuit).toBe('open');
 
@@ -117,12 +129,12 @@ describe('circuit breaker', () => {
     expect(messages().filter((msg) => String(msg).startsWith('circuit'))).toEqual([
       'circuit opened; calls fail fast', 'circuit half-open; one trial call goes through', 'circuit closed; calls flow again',
     ]);
-    expect(lines.find((line) => line.msg === 'circuit opened; calls fail fast')).toMatchObject({ dependency: 'product', code: 'ECONNREFUSED', level: 40 });
+    expect(lines.find((line) => line.msg === 'circuit opened; calls fail fast')).toMatchObject({ dependency: 'product', code: 'UND_ERR_SOCKET', level: 40 });
   });
 
   it('opens again when the trial call fails', async () => {
     const { dependency } = dependencyWith();
-    const { call } = flaky(4, refused, 'answer');
+    const { call } = flaky(4, dropped, 'answer');
     for (let i = 0; i < 3; i++) await problemOf(dependency.execute(call, { idempotent: false }));
     await sleep(60);
     expect((await problemOf(dependency.execute(call, { idempotent: false }))).code).toBe('upstream-unavailable');
@@ -131,7 +143,7 @@ describe('circuit breaker', () => {
 
   it('stops retrying once the circuit opens, instead of hammering the dependency', async () => {
     const { dependency } = dependencyWith({ attempts: 5, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 5_000 } });
-    const { call, attempts } = flaky(10, refused, 'answer');
+    const { call, attempts } = flaky(10, dropped, 'answer');
     const problem = await problemOf(dependency.execute(call, { idempotent: true }));
     expect(problem.code).toBe('circuit-open');
     expect(problem.headers['retry-after']).toBe('5');
@@ -140,7 +152,7 @@ describe('circuit breaker', () => {
 
   it('counts the failures of calls running at the same time, and opens on the one that reaches the threshold', async () => {
     const { dependency } = dependencyWith({ bulkhead: { concurrency: 5, queue: 0 } });
-    const failLater = async (): Promise<never> => { await sleep(5); throw refused(); };
+    const failLater = async (): Promise<never> => { await sleep(5); throw dropped(); };
     await Promise.all(Array.from({ length: 3 }, () => dependency.execute(failLater, { idempotent: false }).catch(() => undefined)));
     expect(dependency.state().circuit).toBe('open');
     expect((await problemOf(dependency.execute(async () => 'answer', { idempotent: false }))).code).toBe('circuit-open');
@@ -148,7 +160,7 @@ describe('circuit breaker', () => {
 
   it('starts counting again after the dependency answers, even with a 4xx', async () => {
     const { dependency } = dependencyWith();
-    const outcomes = [refused(), refused(), new UpstreamFailure('no', { status: 404 }), refused(), refused()];
+    const outcomes = [dropped(), dropped(), new UpstreamFailure('no', { status: 404 }), dropped(), dropped()];
     for (const outcome of outcomes) await dependency.execute(async () => { throw outcome; }, { idempotent: false }).catch(() => undefined);
     expect(dependency.state().circuit).toBe('closed');
   });
