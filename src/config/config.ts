@@ -58,6 +58,12 @@ const ConfigSchema = z.object({
   RELAY_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   RELAY_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 90).default(24),
+  /**
+   * `local-first`: a relay hands each event straight to the consumers running in its own
+   * process and queues it only for consumers elsewhere or when a local delivery fails.
+   * `queue`: every delivery is a BullMQ job, wherever its consumer runs.
+   */
+  EVENT_DELIVERY: z.enum(['local-first', 'queue']).default('local-first'),
   CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
   /** how long a consumer's job stays claimed without a sign of life before another worker takes it back */
   CONSUMER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),

@@ -17,7 +17,7 @@ let t: TestPlatform;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  t = await startTestPlatform([modules.publisher, modules.consumer], { startEvents: false, env: { RELAY_BATCH_SIZE: String(BATCH) } });
+  t = await startTestPlatform([modules.publisher, modules.consumer], { startEvents: false, env: { RELAY_BATCH_SIZE: String(BATCH), EVENT_DELIVERY: 'queue' } });
   admin = await adminClient(t.adminDatabaseUrl);
   await createEffectsTable(admin, t.config, modules.consumer);
 }, TIMEOUT);
@@ -34,7 +34,7 @@ function secondRelay(stats: PipelineStats): OutboxRelay {
     module: 'user', schema: modules.publisher.schema, db, bus: t.platform.events.bus, stats,
     log: createLogger({ level: 'silent', pretty: false }),
     settings: {
-      batchSize: BATCH, pollIntervalMs: 100, busyPollMs: 3, leaseMs: t.config.RELAY_LEASE_MS, publishTimeoutMs: t.config.RELAY_PUBLISH_TIMEOUT_MS,
+      batchSize: BATCH, pollIntervalMs: 100, busyPollMs: 3, leaseMs: t.config.RELAY_LEASE_MS,
       retentionMs: 24 * 3_600_000, pruneIntervalMs: 60_000,
     },
   });

@@ -9,12 +9,36 @@ export interface DeliveryPolicy {
   backoffMs: number;
 }
 
+/** What a relay hands its claimed events to: the queues, or local consumers first (LocalFirstDelivery). */
+export interface EventPublisher {
+  /** resolves with the events some module consumes, once each is delivered or queued for every consumer */
+  publish(events: readonly EventEnvelope[]): Promise<EventEnvelope[]>;
+}
+
 export interface EventBusSettings {
   connection: RedisClient;
   /** BullMQ key prefix; one per deployment (and per test file) */
   prefix: string;
   delivery: DeliveryPolicy;
+  /** an enqueue that takes longer fails, and the relay tries again later */
+  publishTimeoutMs: number;
   log: Logger;
+}
+
+/** Each consuming module's share of a batch, and the events that have any consumer. */
+export function fanOut(routing: EventRouting, events: readonly EventEnvelope[]): { byConsumer: Map<string, EventEnvelope[]>; delivered: EventEnvelope[] } {
+  const byConsumer = new Map<string, EventEnvelope[]>();
+  const delivered: EventEnvelope[] = [];
+  for (const event of events) {
+    const consumers = routing.consumersOf(event.eventType, event.data);
+    if (consumers.length > 0) delivered.push(event);
+    for (const consumer of consumers) {
+      const batch = byConsumer.get(consumer);
+      if (batch) batch.push(event);
+      else byConsumer.set(consumer, [event]);
+    }
+  }
+  return { byConsumer, delivered };
 }
 
 /**
@@ -22,7 +46,7 @@ export interface EventBusSettings {
  * the same event again while its job exists adds nothing, and a consumer that sees it
  * anyway skips it through its inbox.
  */
-export class EventBus {
+export class EventBus implements EventPublisher {
   private readonly queues = new Map<string, Queue>();
   private readonly jobOptions: JobsOptions;
 
@@ -55,22 +79,31 @@ export class EventBus {
     return this.settings.connection.status === 'ready';
   }
 
-  /** Fans a batch out with one addBulk per consuming queue; resolves with the events some module consumes. */
+  /**
+   * Fans a batch out with one addBulk per consuming queue; resolves with the events some
+   * module consumes. Refuses at once while Redis is away: the rows wait in the outbox.
+   */
   async publish(events: readonly EventEnvelope[]): Promise<EventEnvelope[]> {
-    const byConsumer = new Map<string, EventEnvelope[]>();
-    const delivered: EventEnvelope[] = [];
-    for (const event of events) {
-      const consumers = this.routing.consumersOf(event.eventType, event.data);
-      if (consumers.length > 0) delivered.push(event);
-      for (const consumer of consumers) {
-        const batch = byConsumer.get(consumer);
-        if (batch) batch.push(event);
-        else byConsumer.set(consumer, [event]);
-      }
-    }
-    await Promise.all([...byConsumer].map(([consumer, batch]) =>
-      this.queueFor(consumer).addBulk(batch.map((event) => ({ name: event.eventType, data: event, opts: { ...this.jobOptions, jobId: event.eventId } })))));
+    const { byConsumer, delivered } = fanOut(this.routing, events);
+    await Promise.all([...byConsumer].map(([consumer, batch]) => this.enqueue(consumer, batch)));
     return delivered;
+  }
+
+  /** Adds the events to one consumer's queue, within the publish timeout; an event whose job exists adds nothing. */
+  async enqueue(consumer: string, events: readonly EventEnvelope[]): Promise<void> {
+    // Offline, ioredis would queue the commands in memory for as long as Redis is away; keep them in PostgreSQL instead.
+    if (!this.ready) throw new Error('Redis is not reachable');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queueFor(consumer).addBulk(events.map((event) => ({ name: event.eventType, data: event, opts: { ...this.jobOptions, jobId: event.eventId } }))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`enqueue took over ${this.settings.publishTimeoutMs} ms`)), this.settings.publishTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

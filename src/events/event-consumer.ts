@@ -91,10 +91,19 @@ export class EventConsumer {
     this.connection?.disconnect();
   }
 
-  private async process(job: Job<EventEnvelope>): Promise<void> {
+  private process(job: Job<EventEnvelope>): Promise<void> {
     const parsed = EnvelopeSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed event envelope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const event = parsed.data as EventEnvelope;
+    return this.deliver(parsed.data as EventEnvelope);
+  }
+
+  /**
+   * Applies an event in this process: its handlers in the module's transaction with their
+   * inbox rows, sharing it with deliveries that arrive together. Resolves once committed; an
+   * event this module can never apply rejects with an UnrecoverableError. The queue's worker
+   * comes here for each job, and so does a relay that delivers locally (LocalFirstDelivery).
+   */
+  async deliver(event: EventEnvelope): Promise<void> {
     const handlers = (this.byType.get(event.eventType) ?? []).map((subscription) => ({ subscription, data: this.checkedData(subscription, event) }));
     if (handlers.length > 0) await this.batcher.submit({ event, handlers });
   }

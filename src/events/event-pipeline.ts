@@ -3,10 +3,11 @@ import type { Config } from '../config/config.js';
 import { SingletonWork } from '../db/singleton-work.js';
 import type { Logger } from '../observability/logger.js';
 import { DeadLetters, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
-import { EventBus } from './event-bus.js';
+import { EventBus, type EventPublisher } from './event-bus.js';
 import { EventConsumer } from './event-consumer.js';
 import { EventRouting, type RoutedModule } from './event-routing.js';
 import { findDeliveries, findEvents, type TracedDelivery, type TracedEvent } from './event-trace.js';
+import { LocalFirstDelivery } from './local-first-delivery.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { OutboxWakeups } from './outbox-wakeups.js';
 import { PipelineStats } from './pipeline-stats.js';
@@ -73,16 +74,20 @@ export class EventPipeline {
     const { config, log } = parts;
     const routing = new EventRouting(parts.catalog);
     this.bus = new EventBus(routing, {
-      connection: parts.redis, prefix: `${config.REDIS_PREFIX}:bull`, log,
+      connection: parts.redis, prefix: `${config.REDIS_PREFIX}:bull`, log, publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS,
       delivery: { attempts: config.EVENT_ATTEMPTS, backoffMs: config.EVENT_BACKOFF_MS },
     });
+    const localConsumers = new Map<string, EventConsumer>();
+    const publisher: EventPublisher = config.EVENT_DELIVERY === 'local-first'
+      ? new LocalFirstDelivery({ routing, bus: this.bus, local: localConsumers, timeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, log: log.child({ component: 'local-delivery' }) })
+      : this.bus;
     this.relays = parts.hosted.map((module) => {
       const relay = new OutboxRelay({
-        module: module.name, schema: module.schema, db: module.db, bus: this.bus, stats: this.stats,
+        module: module.name, schema: module.schema, db: module.db, bus: publisher, stats: this.stats,
         log: log.child({ module: module.name, component: 'outbox-relay' }),
         settings: {
           batchSize: config.RELAY_BATCH_SIZE, pollIntervalMs: config.RELAY_POLL_MS, busyPollMs: config.RELAY_BUSY_POLL_MS, leaseMs: config.RELAY_LEASE_MS,
-          publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS, retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
+          retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
         },
         ...(parts.afterEnqueue ? { afterEnqueue: parts.afterEnqueue } : {}),
       });
@@ -96,11 +101,13 @@ export class EventPipeline {
         policy: { maxRedrives: config.DEAD_LETTER_REDRIVES, delayMs: config.DEAD_LETTER_REDRIVE_DELAY_MS },
       });
       this.deadLetters.set(module.name, deadLetters);
-      this.consumers.push(new EventConsumer({
+      const consumer = new EventConsumer({
         module: module.name, schema: module.schema, db: module.db, subscriptions: module.subscriptions, resolve: module.resolve,
         redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}:bull`, concurrency: config.CONSUMER_CONCURRENCY, lockMs: config.CONSUMER_LOCK_MS, maxBatch: config.CONSUMER_BATCH_SIZE, maxInFlight: config.CONSUMER_TRANSACTIONS,
         deadLetters, stats: this.stats, log: moduleLog,
-      }));
+      });
+      this.consumers.push(consumer);
+      localConsumers.set(module.name, consumer);
     }
     this.ownsSingletons = !parts.singletons;
     this.singletons = parts.singletons ?? new SingletonWork({

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { recordSpan, SpanKind, tracingOn } from '../observability/tracing.js';
 import type { Logger } from '../observability/logger.js';
-import type { EventBus } from './event-bus.js';
+import type { EventPublisher } from './event-bus.js';
 import { envelopeOf, type OutboxRow } from './outbox-row.js';
 import type { PipelineStats } from './pipeline-stats.js';
 
@@ -15,7 +15,6 @@ export interface RelaySettings {
   busyPollMs: number;
   /** how long a claimed batch is ours; a relay that dies leaves rows that others reclaim after it */
   leaseMs: number;
-  publishTimeoutMs: number;
   retentionMs: number;
   /**
    * Set when this relay prunes its own outbox from its loop (a relay on its own, as in tests).
@@ -31,7 +30,8 @@ export interface RelayParts {
   module: string;
   schema: string;
   db: Knex;
-  bus: EventBus;
+  /** the queues, or local consumers first */
+  bus: EventPublisher;
   stats: PipelineStats;
   log: Logger;
   settings: RelaySettings;
@@ -160,19 +160,7 @@ export class OutboxRelay {
   }
 
   private async publish(rows: readonly OutboxRow[]): Promise<void> {
-    const { bus, settings } = this.parts;
-    // Offline, ioredis would queue the commands in memory for as long as Redis is away; keep them in PostgreSQL instead.
-    if (!bus.ready) throw new Error('Redis is not reachable');
-    let timer: NodeJS.Timeout | undefined;
-    let delivered: { eventId: string }[];
-    try {
-      delivered = await Promise.race([
-        bus.publish(rows.map(envelopeOf)),
-        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`enqueue took over ${settings.publishTimeoutMs} ms`)), settings.publishTimeoutMs); }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const delivered = await this.parts.bus.publish(rows.map(envelopeOf));
     // A hop only where the event went somewhere: one no module consumes ends here, and a span would only be noise in its trace.
     if (!tracingOn()) return;
     const went = new Set(delivered.map((event) => event.eventId));

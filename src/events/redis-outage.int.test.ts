@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
-import { adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, writeEvents } from '../testing/counter-pipeline.js';
+import {
+  adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, startCounterPipeline, writeEvents,
+} from '../testing/counter-pipeline.js';
 
 const TIMEOUT = 120_000;
 const modules = counterModules(allModules);
@@ -83,7 +85,7 @@ beforeAll(async () => {
   await redis.start();
   t = await startTestPlatform([modules.publisher, modules.consumer], {
     startEvents: false,
-    env: { REDIS_URL: redis.url, RELAY_PUBLISH_TIMEOUT_MS: '500' },
+    env: { REDIS_URL: redis.url, RELAY_PUBLISH_TIMEOUT_MS: '500', EVENT_DELIVERY: 'queue' },
   });
   admin = await adminClient(t.adminDatabaseUrl);
   await createEffectsTable(admin, t.config, modules.consumer);
@@ -155,5 +157,21 @@ describe('the pipeline across a Redis outage', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const after = await outboxRows(admin, modules.publisher, pendingIds);
     expect(after.every((row) => row.published_at !== null && row.last_error === null)).toBe(true);
+  }, TIMEOUT);
+
+  it('with local-first delivery, a consumer in the relay\'s own process goes on receiving events while Redis is down', async () => {
+    const local = await startCounterPipeline(modules, { REDIS_URL: redis.url, RELAY_PUBLISH_TIMEOUT_MS: '500', EVENT_DELIVERY: 'local-first' });
+    try {
+      await redis.stop();
+      const ids = (await writeEvents(local.t.platform, modules, 10)).map((event) => event.eventId);
+      await eventually(async () => {
+        expect([...(await effectCounts(local.admin, modules.consumer, ids)).values()]).toEqual(Array(10).fill(1));
+        const rows = await outboxRows(local.admin, modules.publisher, ids);
+        expect(rows.filter((row) => row.published_at === null)).toEqual([]);
+      }, 30_000, 100);
+    } finally {
+      if (!redis.running) await redis.start();
+      await local.close();
+    }
   }, TIMEOUT);
 });

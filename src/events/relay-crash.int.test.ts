@@ -18,7 +18,7 @@ const crashedBatches: number[] = [];
 beforeAll(async () => {
   t = await startTestPlatform([modules.publisher, modules.consumer], {
     startEvents: false,
-    env: { RELAY_LEASE_MS: '1000' },
+    env: { RELAY_LEASE_MS: '1000', EVENT_DELIVERY: 'queue' },
     afterEnqueue: async (events) => {
       if (!crashArmed) return;
       crashArmed = false;
