@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Logger } from '../observability/logger.js';
 import { runWithContext } from '../observability/request-context.js';
@@ -9,7 +9,7 @@ import { consumerQueueName } from './event-routing.js';
 import { GroupCommit, togetherThenAlone } from './group-commit.js';
 import { claimInbox, inboxKey } from './inbox.js';
 import type { PipelineStats } from './pipeline-stats.js';
-import { connectRedis, type RedisClient } from './redis-connection.js';
+import { QueueWorker } from './queue-worker.js';
 import type { EventSubscription } from './subscription.js';
 
 interface Delivery {
@@ -46,8 +46,7 @@ export interface ConsumerParts {
  */
 export class EventConsumer {
   private readonly byType = new Map<string, EventSubscription[]>();
-  private worker: Worker<EventEnvelope> | undefined;
-  private connection: RedisClient | undefined;
+  private worker: QueueWorker<EventEnvelope> | undefined;
   private readonly batcher: GroupCommit<Delivery>;
 
   constructor(private readonly parts: ConsumerParts) {
@@ -60,14 +59,10 @@ export class EventConsumer {
 
   start(): void {
     const { parts } = this;
-    this.connection = connectRedis(parts.redisUrl, { maxRetriesPerRequest: null });
-    this.connection.on('error', () => undefined);
-    this.worker = new Worker<EventEnvelope>(consumerQueueName(parts.module), (job) => this.process(job), {
-      connection: this.connection, prefix: parts.prefix, concurrency: parts.concurrency,
-      lockDuration: parts.lockMs, stalledInterval: parts.lockMs,
+    this.worker = new QueueWorker<EventEnvelope>(consumerQueueName(parts.module), (job) => this.process(job), {
+      redisUrl: parts.redisUrl, prefix: parts.prefix, concurrency: parts.concurrency, lockMs: parts.lockMs, log: parts.log,
     });
-    this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'event worker error'));
-    this.worker.on('failed', (job, error) => {
+    this.worker.worker.on('failed', (job, error) => {
       if (job) void this.onFailed(job, error);
     });
   }
@@ -88,10 +83,9 @@ export class EventConsumer {
 
   async stop(): Promise<void> {
     await this.worker?.close();
-    this.connection?.disconnect();
   }
 
-  private process(job: Job<EventEnvelope>): Promise<void> {
+  private async process(job: Job<EventEnvelope>): Promise<void> {
     const parsed = EnvelopeSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed event envelope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return this.deliver(parsed.data as EventEnvelope);

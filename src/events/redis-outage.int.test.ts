@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModules } from '../../modules/registry.js';
 import { eventually } from '../testing/eventually.js';
+import { PrivateRedis } from '../testing/private-redis.js';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.js';
 import {
   adminClient, counterModules, createEffectsTable, effectCounts, effectCountsByAggregate, outboxRows, startCounterPipeline, writeEvents,
@@ -12,77 +11,12 @@ import {
 const TIMEOUT = 120_000;
 const modules = counterModules(allModules);
 
-/** A Redis of this test file alone, so stopping it never touches the shared one. */
-class PrivateRedis {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-
-  constructor(readonly port: number) {}
-
-  get url(): string { return `redis://127.0.0.1:${this.port}`; }
-  get running(): boolean { return this.child !== undefined; }
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    // Should the test process end without afterAll, the server must not outlive it.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => {
-      process.off('exit', killOnExit);
-      if (this.child === child) this.child = undefined;
-    });
-    await eventually(async () => expect(await ping(this.port)).toBe(true), 10_000, 50);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill('SIGTERM');
-    await this.exited;
-    this.child = undefined;
-  }
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      answer += chunk.toString();
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
-    });
-  });
-}
-
-/**
- * A port nobody listens on, outside the kernel's ephemeral range, so that while our Redis is
- * stopped no other test's server or outgoing connection can take it before the restart.
- */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
-
 let redis: PrivateRedis;
 let t: TestPlatform;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  redis = new PrivateRedis(await freePort());
-  await redis.start();
+  redis = await PrivateRedis.start();
   t = await startTestPlatform([modules.publisher, modules.consumer], {
     startEvents: false,
     env: { REDIS_URL: redis.url, RELAY_PUBLISH_TIMEOUT_MS: '500', EVENT_DELIVERY: 'queue' },
@@ -107,7 +41,7 @@ describe('the pipeline across a Redis outage', () => {
     await eventually(async () => expect((await effectCounts(admin, modules.consumer, firstIds)).size).toBe(10), 30_000);
 
     await redis.stop();
-    expect(await ping(redis.port)).toBe(false);
+    expect(await redis.answers()).toBe(false);
 
     // Registration needs PostgreSQL only: the event waits in the outbox.
     const userIds: string[] = [];

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import { hashTagged } from '../events/hash-tag.js';
-import { connectRedis, type RedisClient } from '../events/redis-connection.js';
+import { QueueWorker } from '../events/queue-worker.js';
+import type { RedisClient } from '../events/redis-connection.js';
 import type { Logger } from '../observability/logger.js';
 import { currentContext } from '../observability/request-context.js';
 import { currentTraceparent } from '../observability/tracing.js';
@@ -51,8 +52,7 @@ export class SagaEngine {
   private readonly runner: SagaRunner;
   private readonly definitions: Map<string, SagaDefinition<any, any>>;
   private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
-  private worker: Worker<RunJob> | undefined;
-  private workerConnection: RedisClient | undefined;
+  private worker: QueueWorker<RunJob> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** sagas this process is running: the heartbeat renews their leases */
@@ -180,15 +180,12 @@ export class SagaEngine {
     if (this.running || !this.hasSagas) return;
     this.running = true;
     const { parts } = this;
-    this.workerConnection = connectRedis(parts.redisUrl, { maxRetriesPerRequest: null });
-    this.workerConnection.on('error', () => undefined);
-    this.worker = new Worker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId).then((saga) => this.announce(saga)), {
-      connection: this.workerConnection, prefix: parts.prefix, concurrency: parts.settings.concurrency,
+    this.worker = new QueueWorker<RunJob>(sagaQueueName(parts.module), (job) => this.process(job.data.sagaId).then((saga) => this.announce(saga)), {
+      redisUrl: parts.redisUrl, prefix: parts.prefix, concurrency: parts.settings.concurrency, log: parts.log,
       // A job of a killed worker comes back as soon as a saga lease would have run out.
-      lockDuration: parts.settings.leaseMs, stalledInterval: parts.settings.leaseMs,
+      lockMs: parts.settings.leaseMs,
     });
-    this.worker.on('error', (error) => parts.log.warn({ err: error.message }, 'saga worker error'));
-    this.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
+    this.worker.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
     // One timer for every saga running here: a slow step (a gateway that takes its time) keeps its saga.
     this.heartbeat = setInterval(() => {
       if (this.held.size > 0) this.store.extendLeases([...this.held], this.owner, parts.settings.leaseMs).catch(() => undefined);
@@ -203,7 +200,6 @@ export class SagaEngine {
     await Promise.allSettled([...this.local]);
     await this.worker?.close();
     clearInterval(this.heartbeat);
-    this.workerConnection?.disconnect();
     await this.queue.close();
   }
 

@@ -4,11 +4,11 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { freePort } from './private-redis.js';
 
 const run = promisify(execFile);
 /** A cluster node also listens on its port + 10000 (the cluster bus), so that one must be free too. */
@@ -42,7 +42,7 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster>
   };
   try {
     for (let index = 0; index < masters; index++) {
-      const port = await freePort(servers.map((server) => server.port));
+      const port = await freePort(servers.map((server) => server.port), [BUS_PORT_OFFSET]);
       servers.push(startServer(port, dir));
     }
     await until(async () => (await Promise.all(servers.map((server) => answers(server.port)))).every(Boolean), 'answer from every server');
@@ -96,21 +96,4 @@ async function until(condition: () => Promise<boolean>, what: string): Promise<v
     if (Date.now() > deadline) throw new Error(`Redis Cluster: no ${what} after ${READY_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** A port, and its bus port, that nobody listens on; outside the kernel's ephemeral range. */
-async function freePort(taken: readonly number[]): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    if (taken.includes(port)) continue;
-    if ((await isFree(port)) && (await isFree(port + BUS_PORT_OFFSET))) return port;
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
