@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { Channel, DeliveryStatus, SentNotification } from './contract.js';
 import { CLAIM_TIMING } from './domain/retry-schedule.js';
 
@@ -42,7 +42,7 @@ export class NotificationLog {
   ): Promise<{ id: string; status: DeliveryStatus }[] | undefined> {
     if (messages.length === 0) return [];
     const rows = messages.map((message) => ({
-      id: uuidv7(), user_id: message.userId, channel: message.channel, recipient: message.recipient, template: message.template,
+      id: newId(), user_id: message.userId, channel: message.channel, recipient: message.recipient, template: message.template,
       subject: message.subject, body: message.body, event_id: message.eventId, status: captured(message.channel) ? 'sent' : 'pending',
     }));
     const current = composedFor ? 'EXISTS (SELECT 1 FROM recipients WHERE user_id = ?::uuid AND profile_version = ?::int)' : 'TRUE';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { ModuleFacades } from '../../src/app/module-facades.js';
 import { SharedTransactions } from '../../src/db/shared-transactions.js';
 import { isProblem } from '../../src/http/problem.js';
@@ -101,7 +101,7 @@ export class OrderPlacement {
       throw error;
     }
     const { items, lines, currency, totalCents } = checked;
-    const orderId = uuidv7();
+    const orderId = newId();
     const placement: Placement = {
       customerId, idempotencyKey, hash,
       order: { orderId, customerId, lines, currency, paymentMethodId: request.paymentMethodId },

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { CardBrand } from './contract.js';
 import type { CardVault } from './card-vault.js';
 import { isExpired } from './domain/card-expiry.js';
@@ -45,7 +45,7 @@ export class PaymentMethods {
     if (isExpired(card, this.clock())) throw CardExpired(`The card expired at the end of ${card.expMonth}/${card.expYear}`);
     // The CVC proves possession at entry; the sandbox has nothing to verify it against, and
     // PCI DSS forbids keeping it after authorisation, so it goes no further than this line.
-    const id = uuidv7();
+    const id = newId();
     const stored = await this.methods.insert({
       id, customerId, brand: brandOf(card.cardNumber), last4: lastFourOf(card.cardNumber), expMonth: card.expMonth, expYear: card.expYear,
       sealed: this.vault.seal(card.cardNumber, { paymentMethodId: id, customerId }),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { PaymentFailed } from './contract.js';
@@ -37,7 +37,7 @@ export class PaymentRequests {
     await paymentRepository.lockOrder(trx, request.orderId);
     // Checked after the lock, in the insert itself: a cancellation committed before it is seen.
     const payment = await paymentRepository.insertUnlessCancelled(trx, {
-      id: uuidv7(), ...request, ...card, status: usable ? 'PENDING' : 'FAILED',
+      id: newId(), ...request, ...card, status: usable ? 'PENDING' : 'FAILED',
       failureReason: usable ? null : 'payment-method-unusable',
       failureMessage: usable ? null : 'the payment method does not exist, is not the customer\'s or has expired',
       correlationId: event.metadata.correlationId,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import { RefundProcessed } from './contract.js';
 import { isCaptured, refundableCents, statusAfterRefunds } from './domain/payment-status.js';
 import { IdempotencyKeyReused, PaymentNotFound, PaymentNotRefundable, RefundExceedsCapture } from './domain/payment-problems.js';
@@ -59,7 +59,7 @@ export class Refunds {
       throw RefundExceedsCapture(`At most ${left} cents of this payment can still be refunded`, { refundableCents: left });
     }
     const stored = await this.deps.refundRepository.insert(trx, {
-      id: uuidv7(), paymentId: payment.id, amountCents: refund.amountCents, reason: refund.reason,
+      id: newId(), paymentId: payment.id, amountCents: refund.amountCents, reason: refund.reason,
       requestedBy: refund.requestedBy ?? null, requestKey: refund.requestKey ?? null,
     });
     await this.deps.sagas.start(trx, refundPayment, { input: { refundId: stored.id, paymentId: payment.id } });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { InventoryChanged, ProductCreated, ProductUpdated, type ProductView } from './contract.js';
 import { changedFields, type CatalogueEntry, type CataloguePatch } from './domain/catalogue-changes.js';
@@ -33,7 +33,7 @@ export class CatalogueAdmin {
     try {
       return await this.db.transaction(async (trx) => {
         const product = await this.products.insert(trx, {
-          id: uuidv7(), sku, name: input.name, description: input.description, priceCents: input.priceCents, currency: input.currency, onHand: input.stock,
+          id: newId(), sku, name: input.name, description: input.description, priceCents: input.priceCents, currency: input.currency, onHand: input.stock,
         });
         await this.outbox.append(trx, ProductCreated, {
           aggregateId: product.id, aggregateVersion: product.version,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import { GroupCommit, togetherThenAlone } from '../../src/events/group-commit.js';
 import { currentContext } from '../../src/observability/request-context.js';
 import type { ReservationOutcome } from './contract.js';
@@ -36,7 +36,7 @@ export class InventoryLedger {
    */
   async submit(move: InventoryMove): Promise<ReservationOutcome> {
     // Captured now: the batch runs in whichever caller's async context started it.
-    const submitted: Submitted = { move, context: currentContext() ?? { correlationId: uuidv7() } };
+    const submitted: Submitted = { move, context: currentContext() ?? { correlationId: newId() } };
     await this.batcher.submit(submitted);
     const result = submitted.result;
     if (!result) throw new Error('inventory batch committed without a result for this move');

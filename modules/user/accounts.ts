@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../src/db/new-id.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import { UserProfileUpdated, UserRegistered, type NotificationPreferences, type UserProfile, type UserRole } from './contract.js';
 import { normalizeEmail } from './domain/email-address.js';
@@ -51,7 +51,7 @@ export class UserAccounts {
     try {
       return await this.db.transaction(async (trx) => {
         const user = await this.users.insert(trx, {
-          id: uuidv7(), email, passwordHash, role,
+          id: newId(), email, passwordHash, role,
           firstName: registration.firstName ?? null, lastName: registration.lastName ?? null,
         });
         await this.outbox.append(trx, UserRegistered, {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../db/new-id.js';
 import { currentContext } from '../observability/request-context.js';
 import { currentTraceparent } from '../observability/tracing.js';
 import type { EventDefinition, EventData, EventEnvelope, EventMetadata } from './envelope.js';
@@ -45,13 +45,13 @@ export class OutboxWriter {
     // The trace travels with the event, so its consumer's span continues the producer's trace.
     const traceparent = currentTraceparent();
     const metadata: EventMetadata = {
-      correlationId: raised.metadata?.correlationId ?? context?.correlationId ?? uuidv7(),
+      correlationId: raised.metadata?.correlationId ?? context?.correlationId ?? newId(),
       ...(context?.actorId ? { actorId: context.actorId } : {}),
       ...(traceparent ? { traceparent } : {}),
       ...raised.metadata,
     };
     return {
-      eventId: uuidv7(),
+      eventId: newId(),
       eventType: event.type,
       eventVersion: event.version,
       aggregateId: raised.aggregateId,

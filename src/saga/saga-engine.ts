@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../db/new-id.js';
 import { hashTagged } from '../events/hash-tag.js';
 import { QueueWorker } from '../events/queue-worker.js';
 import type { RedisClient } from '../events/redis-connection.js';
@@ -51,7 +51,7 @@ export class SagaEngine {
   private readonly starts: SagaStarts;
   private readonly runner: SagaRunner;
   private readonly definitions: Map<string, SagaDefinition<any, any>>;
-  private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
+  private readonly owner = `${hostname()}:${process.pid}:${newId().slice(-8)}`;
   private worker: QueueWorker<RunJob> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -84,7 +84,7 @@ export class SagaEngine {
    */
   async start<S>(trx: Knex.Transaction | undefined, saga: SagaDefinition<S, any>, options: { id?: string; lockKey?: string; input: S }): Promise<{ sagaId: string }> {
     if (!this.definitions.has(saga.name)) throw new Error(`saga ${saga.name} is not declared in the ${this.parts.module} module's manifest`);
-    const id = options.id ?? uuidv7();
+    const id = options.id ?? newId();
     // With room here, the saga is inserted already leased to this process and runs as soon as
     // it exists: no claim, no queue. Were this process to die first, the lease runs out and the sweep wakes it.
     const runHere = this.hasRoom();

@@ -7,7 +7,7 @@
  * A kernel file may not import modules: the tests pass the registry's modules in.
  */
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../db/new-id.js';
 import type { Knex } from 'knex';
 import type { ModuleDefinition } from '../app/module-definition.js';
 import type { Platform } from '../app/platform.js';
@@ -135,7 +135,7 @@ export function hostedContainer(platform: Platform, name: string) {
 }
 
 export function registration(overrides: Partial<UserRegisteredData> = {}): UserRegisteredData {
-  const userId = uuidv7();
+  const userId = newId();
   return { userId, email: `u-${userId}@example.com`, role: 'customer', firstName: null, lastName: null, ...overrides };
 }
 

@@ -1,17 +1,24 @@
-/** Building a NumberFormat costs far more than using one: one per currency, kept. */
-const formats = new Map<string, Intl.NumberFormat | null>();
+interface CurrencyFormat {
+  format: Intl.NumberFormat;
+  /** the currency's minor-unit digits (2 for EUR, 0 for JPY) */
+  decimals: number;
+}
 
-function formatFor(currency: string): Intl.NumberFormat | null {
-  let format = formats.get(currency);
-  if (format === undefined) {
+/** Building a NumberFormat, and asking it for its options, costs far more than using one: one per currency, kept. */
+const formats = new Map<string, CurrencyFormat | null>();
+
+function formatFor(currency: string): CurrencyFormat | null {
+  let entry = formats.get(currency);
+  if (entry === undefined) {
     try {
-      format = new Intl.NumberFormat('en', { style: 'currency', currency });
+      const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+      entry = { format, decimals: format.resolvedOptions().maximumFractionDigits ?? 2 };
     } catch {
-      format = null;
+      entry = null;
     }
-    formats.set(currency, format);
+    formats.set(currency, entry);
   }
-  return format;
+  return entry;
 }
 
 /**
@@ -20,9 +27,8 @@ function formatFor(currency: string): Intl.NumberFormat | null {
  * minor units stay right for every currency Intl knows.
  */
 export function formatMoney(minorUnits: number, currency: string): string {
-  const format = formatFor(currency);
+  const entry = formatFor(currency);
   // An unknown code must not lose the message: show the number and the code as given.
-  if (!format) return `${(minorUnits / 100).toFixed(2)} ${currency}`;
-  const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minorUnits / 10 ** decimals);
+  if (!entry) return `${(minorUnits / 100).toFixed(2)} ${currency}`;
+  return entry.format.format(minorUnits / 10 ** entry.decimals);
 }

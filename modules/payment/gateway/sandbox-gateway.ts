@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../src/db/new-id.js';
 import type { Config } from '../../../src/config/config.js';
 import { decideCharge, type SandboxDecision } from './sandbox-cards.js';
 import {
@@ -58,7 +58,7 @@ export class SandboxGateway implements PaymentGateway {
       if (row.answer) return row.answer as RefundAnswer;
       const [refunds] = await trx(LEDGER).where({ operation: 'refund', charge_id: request.chargeId }).whereNotNull('answer').sum({ refunded: 'amount_cents' });
       if (Number(refunds?.refunded ?? 0) + request.amountCents > charge.amount_cents) throw gatewayRejected('sandbox gateway: the refunds would exceed the charge');
-      return (await this.answer(request.idempotencyKey, { refundId: `re_${uuidv7()}` }, request.chargeId, trx)) as RefundAnswer;
+      return (await this.answer(request.idempotencyKey, { refundId: `re_${newId()}` }, request.chargeId, trx)) as RefundAnswer;
     });
   }
 
@@ -108,6 +108,6 @@ export class SandboxGateway implements PaymentGateway {
 /** The answer a decision gives at once; none for a call that fails or takes its time. */
 function answerOf(decision: SandboxDecision): ChargeAnswer | undefined {
   if (decision.kind === 'decline') return { status: 'declined', reason: decision.reason, message: decision.message };
-  if (decision.kind === 'approve') return { status: 'approved', chargeId: `ch_${uuidv7()}` };
+  if (decision.kind === 'approve') return { status: 'approved', chargeId: `ch_${newId()}` };
   return undefined;
 }

@@ -4,7 +4,7 @@
  * schema below the API. Not imported by production code.
  */
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../../src/db/new-id.js';
 import type { ModuleDefinition } from '../../../src/app/module-definition.js';
 import type { EventEnvelope } from '../../../src/events/envelope.js';
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../../../src/testing/test-platform.js';
@@ -41,7 +41,7 @@ export async function startPaymentPlatform(registry: readonly ModuleDefinition[]
 }
 
 /** A PaymentRequested envelope as the order module's outbox would write it. */
-export function paymentRequested(data: PaymentRequest, eventId = uuidv7()): EventEnvelope<PaymentRequest> {
+export function paymentRequested(data: PaymentRequest, eventId = newId()): EventEnvelope<PaymentRequest> {
   return {
     eventId, eventType: PaymentRequested.type, eventVersion: PaymentRequested.version,
     aggregateId: data.orderId, aggregateVersion: 1, occurredAt: new Date().toISOString(), data,
