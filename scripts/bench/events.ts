@@ -8,7 +8,12 @@
  *    transactions included), and commit→handled latency at half of that live peak.
  * Writes bench-results/events.json.
  *
- * Knobs: BENCH_EVENTS (default 20000), BENCH_PRODUCERS (16), BENCH_LATENCY_SECONDS (10).
+ * The pipeline delivers through BullMQ (EVENT_DELIVERY=queue), the path events take to a
+ * consumer in another process, so that outbox and raw compare the same queue; with
+ * EVENT_DELIVERY=local-first the consumer, hosted in the same process, gets the events from
+ * the relay directly, as in the monolith.
+ *
+ * Knobs: BENCH_EVENTS (default 20000), BENCH_PRODUCERS (16), BENCH_LATENCY_SECONDS (10), EVENT_DELIVERY.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -138,7 +143,7 @@ async function outboxLatency(platform: Platform, ratePerSec: number): Promise<nu
 async function main(): Promise<void> {
   const config = loadConfig({
     ...process.env, NODE_ENV: 'production', DATABASE_URL: withDatabase(serverUrl, database), REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
-    ...BENCH_SECRETS, DATABASE_POOL_MAX: '20',
+    ...BENCH_SECRETS, DATABASE_POOL_MAX: '20', EVENT_DELIVERY: process.env.EVENT_DELIVERY ?? 'queue',
   });
   const log = createLogger({ level: 'warn', pretty: false });
   const modules = [benchOrdersModule, benchEffectsModule(stampHandled)];
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
   await removeWhatKilledRunsLeft(serverUrl, platform.redis);
   await platform.start();
   try {
-    process.stdout.write(`bench:events  ${TOTAL} events, ${PRODUCERS} producers, consumer concurrency ${config.CONSUMER_CONCURRENCY}, relay batch ${config.RELAY_BATCH_SIZE}\n`);
+    process.stdout.write(`bench:events  ${TOTAL} events, ${PRODUCERS} producers, delivery ${config.EVENT_DELIVERY}, consumer concurrency ${config.CONSUMER_CONCURRENCY}, relay batch ${config.RELAY_BATCH_SIZE}\n`);
     await outboxLive(platform); // warm-up: JIT, pools, prepared plans
     const rawPerSec = await rawBaseline(platform);
     const outboxPerSec = await outboxDrain(platform);
@@ -168,13 +173,13 @@ async function main(): Promise<void> {
       p50Ms: round(p50, 2), p95Ms: round(p95, 2), p99Ms: round(p99, 2), maxMs: round(max, 2),
       latencyRatePerSec: halfRate, latencySamples: samples.length,
       eventLoopDelayP99Ms: round(loopDelay.percentile(99) / 1e6, 2), deliveriesPerTransaction: round(deliveriesPerTransaction, 2),
-      events: TOTAL, producers: PRODUCERS, consumerConcurrency: config.CONSUMER_CONCURRENCY, relayBatchSize: config.RELAY_BATCH_SIZE, consumerTransactions: config.CONSUMER_TRANSACTIONS,
+      delivery: config.EVENT_DELIVERY, events: TOTAL, producers: PRODUCERS, consumerConcurrency: config.CONSUMER_CONCURRENCY, relayBatchSize: config.RELAY_BATCH_SIZE, consumerTransactions: config.CONSUMER_TRANSACTIONS,
       targets: { ratioAtLeast: 0.7, p99MsBelow: 50 },
       measuredAt: new Date().toISOString(),
     };
     console.table([
       { measure: 'raw BullMQ (addBulk → same consumer)', value: `${result.rawPerSec} events/s` },
-      { measure: 'committed outbox → relay → BullMQ → consumer', value: `${result.outboxPerSec} events/s` },
+      { measure: `committed outbox → relay → ${config.EVENT_DELIVERY === 'queue' ? 'BullMQ' : 'directly'} → consumer`, value: `${result.outboxPerSec} events/s` },
       { measure: 'ratio outbox / raw (target ≥ 0.70)', value: result.ratio },
       { measure: 'live: producer transactions + pipeline', value: `${result.livePerSec} events/s (${result.liveRatio} of raw)` },
       { measure: `commit→handled at ${halfRate}/s p50`, value: `${result.p50Ms} ms` },

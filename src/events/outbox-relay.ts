@@ -8,6 +8,9 @@ import type { PipelineStats } from './pipeline-stats.js';
 /** Fast polls after work back off (doubling) until they would wait this long; then the idle poll applies. */
 const BUSY_BACKOFF_LIMIT_MS = 200;
 
+/** Batches one relay publishes at once; more would only reorder events further. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
 export interface RelaySettings {
   batchSize: number;
   pollIntervalMs: number;
@@ -86,21 +89,38 @@ export class OutboxRelay {
    * by `markPublished` when the relay stops; until then their lease keeps them ours.
    */
   async drainOnce(): Promise<number> {
+    return this.publishClaimed(await this.claim());
+  }
+
+  /** Leases the next batch, marking what was published since the last claim in the same statement. */
+  private async claim(): Promise<OutboxRow[]> {
     const { db, settings } = this.parts;
-    const claimed = (await db.raw(
-      `WITH marked AS (
-         UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[]))
-       UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
-       FROM (SELECT position FROM ${this.table}
-             WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-             ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
-       WHERE o.position = claim.position
-       RETURNING o.*`,
-      [this.unmarked, settings.leaseMs / 1000, settings.batchSize],
-    )).rows as OutboxRow[];
+    const marking = this.unmarked;
     this.unmarked = [];
+    let claimed: OutboxRow[];
+    try {
+      claimed = (await db.raw(
+        `WITH marked AS (
+           UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[]))
+         UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
+         FROM (SELECT position FROM ${this.table}
+               WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+               ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
+         WHERE o.position = claim.position
+         RETURNING o.*`,
+        [marking, settings.leaseMs / 1000, settings.batchSize],
+      )).rows as OutboxRow[];
+    } catch (error) {
+      this.unmarked = [...marking, ...this.unmarked];
+      throw error;
+    }
+    return claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+  }
+
+  /** Publishes a claimed batch; on failure the rows go back with the error and a backed-off next attempt. */
+  private async publishClaimed(claimed: readonly OutboxRow[]): Promise<number> {
     if (claimed.length === 0) return 0;
-    claimed.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+    const { db } = this.parts;
     const positions = claimed.map((row) => row.position);
     try {
       await this.publish(claimed);
@@ -118,7 +138,7 @@ export class OutboxRelay {
     }
     const enqueuedAt = Date.now();
     await this.parts.afterEnqueue?.(claimed.length);
-    this.unmarked = positions;
+    this.unmarked.push(...positions);
     this.parts.stats.published(this.parts.module, claimed.map((row) => enqueuedAt - row.committed_at.getTime()));
     return claimed.length;
   }
@@ -173,12 +193,28 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Claims and publishes until stopped. A batch being published does not hold up the next
+   * claim (up to MAX_BATCHES_IN_FLIGHT at once): delivering to a consumer of this process
+   * takes its transaction, and events committed meanwhile would otherwise wait for it.
+   * Claimed rows are leased, so no two batches hold the same row.
+   */
   private async run(): Promise<void> {
     const { settings, log } = this.parts;
+    const inFlight = new Set<Promise<void>>();
     while (this.running) {
-      let published = 0;
+      while (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
+      let claimed = 0;
       try {
-        published = await this.drainOnce();
+        const batch = await this.claim();
+        claimed = batch.length;
+        if (claimed > 0) {
+          const publishing: Promise<void> = this.publishClaimed(batch).then(
+            () => undefined,
+            (error: unknown) => log.error({ err: error }, 'outbox relay cycle failed'),
+          ).finally(() => inFlight.delete(publishing));
+          inFlight.add(publishing);
+        }
         if (settings.pruneIntervalMs !== undefined && Date.now() - this.lastPrune > settings.pruneIntervalMs) {
           this.lastPrune = Date.now();
           await this.prune();
@@ -186,14 +222,15 @@ export class OutboxRelay {
       } catch (error) {
         log.error({ err: error }, 'outbox relay cycle failed');
       }
-      if (published >= settings.batchSize) continue;
+      if (claimed >= settings.batchSize) continue;
       // After work, look again soon and then less and less often: a producer that committed
       // while rows were still unpublished did not notify (see the outbox trigger), and the
       // next claim also marks this batch published.
-      this.quietPolls = published > 0 ? 0 : this.quietPolls + 1;
+      this.quietPolls = claimed > 0 ? 0 : this.quietPolls + 1;
       const delay = settings.busyPollMs * 2 ** this.quietPolls;
       await this.idle(delay < BUSY_BACKOFF_LIMIT_MS ? delay : settings.pollIntervalMs);
     }
+    await Promise.allSettled(inFlight);
   }
 
   private idle(ms: number): Promise<void> {
