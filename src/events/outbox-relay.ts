@@ -204,6 +204,7 @@ export class OutboxRelay {
     const inFlight = new Set<Promise<void>>();
     while (this.running) {
       while (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
+      if (!this.running) break;
       let claimed = 0;
       try {
         const batch = await this.claim();
