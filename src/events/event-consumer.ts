@@ -61,9 +61,9 @@ export class EventConsumer {
     const { parts } = this;
     this.worker = new QueueWorker<EventEnvelope>(consumerQueueName(parts.module), (job) => this.process(job), {
       redisUrl: parts.redisUrl, prefix: parts.prefix, concurrency: parts.concurrency, lockMs: parts.lockMs, log: parts.log,
-    });
-    this.worker.worker.on('failed', (job, error) => {
-      if (job) void this.onFailed(job, error);
+      onFailed: (job, error) => {
+        if (job) void this.onFailed(job, error);
+      },
     });
   }
 

@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import { connectRedis, type RedisClient } from './redis-connection.js';
 
-export interface QueueWorkerOptions {
+export interface QueueWorkerOptions<T> {
   redisUrl: string;
   prefix: string;
   concurrency: number;
@@ -11,6 +11,8 @@ export interface QueueWorkerOptions {
   lockMs: number;
   /** once the jobs in hand have settled, how long BullMQ's own close may still take */
   closeGraceMs?: number;
+  /** a job failed: BullMQ retries it or, its attempts used up, leaves it in the failed set */
+  onFailed?: (job: Job<T> | undefined, error: Error) => void;
   log: Logger;
 }
 
@@ -28,11 +30,12 @@ export interface QueueWorkerOptions {
  * @example const worker = new QueueWorker('events.notification', (job) => consumer.process(job), { redisUrl, prefix, concurrency: 50, lockMs: 30_000, log })
  */
 export class QueueWorker<T> {
+  /** the BullMQ worker itself, for readiness and state (tests, operators) */
   readonly worker: Worker<T>;
   private readonly connection: RedisClient;
   private readonly inHand = new Set<Promise<unknown>>();
 
-  constructor(name: string, processor: (job: Job<T>) => Promise<unknown>, private readonly options: QueueWorkerOptions) {
+  constructor(name: string, processor: (job: Job<T>) => Promise<unknown>, private readonly options: QueueWorkerOptions<T>) {
     this.connection = connectRedis(options.redisUrl, { maxRetriesPerRequest: null });
     // Reconnects are ioredis's job; the worker's own 'error' events are logged below.
     this.connection.on('error', () => undefined);
@@ -41,6 +44,7 @@ export class QueueWorker<T> {
       lockDuration: options.lockMs, stalledInterval: options.lockMs,
     });
     this.worker.on('error', (error) => options.log.warn({ err: error.message, queue: name }, 'queue worker error'));
+    if (options.onFailed) this.worker.on('failed', options.onFailed);
   }
 
   /** Stops fetching, waits for the jobs in hand, and closes the connection; resolves even with Redis away. */

@@ -184,8 +184,8 @@ export class SagaEngine {
       redisUrl: parts.redisUrl, prefix: parts.prefix, concurrency: parts.settings.concurrency, log: parts.log,
       // A job of a killed worker comes back as soon as a saga lease would have run out.
       lockMs: parts.settings.leaseMs,
+      onFailed: (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'),
     });
-    this.worker.worker.on('failed', (job, error) => parts.log.warn({ sagaId: job?.data.sagaId, err: error.message }, 'saga job failed; the sweep will wake the saga again'));
     // One timer for every saga running here: a slow step (a gateway that takes its time) keeps its saga.
     this.heartbeat = setInterval(() => {
       if (this.held.size > 0) this.store.extendLeases([...this.held], this.owner, parts.settings.leaseMs).catch(() => undefined);
