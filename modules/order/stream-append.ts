@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
+import { PreparedStatement } from '../../src/db/prepared-statement.js';
 import type { OrderEvent, PlacedOrder } from './domain/order.js';
 
 /** What one decision writes: its events at the next versions, the order as they leave it, what is published. */
@@ -25,10 +26,10 @@ export interface Append {
  * transaction must roll back. Built once per module: the text depends only on the schema.
  */
 export class StreamAppend {
-  private readonly sql: string;
+  private readonly statement: PreparedStatement<{ whole: boolean }>;
 
   constructor(schema: string, private readonly outbox: OutboxWriter) {
-    this.sql = `WITH appended AS (
+    this.statement = new PreparedStatement('order-stream-append', `WITH appended AS (
         INSERT INTO "${schema}".order_events (order_id, version, event_type, data, correlation_id)
         SELECT ?::uuid, (event->>'version')::int, event->>'type', event->'data', ?
         FROM jsonb_array_elements(?::jsonb) AS recorded(event)
@@ -46,7 +47,7 @@ export class StreamAppend {
       ), published AS (
         ${outbox.insertSql({ from: 'stream', where: 'stream.whole' })}
       )
-      SELECT whole FROM stream`;
+      SELECT whole FROM stream`);
   }
 
   /** True when every event was appended (and so the read model and outbox written); false when another writer got there first. */
@@ -58,10 +59,10 @@ export class StreamAppend {
       payment_method_id: order.paymentMethodId, payment_id: order.paymentId, cancellation_reason: order.cancellationReason,
       version: append.expectedVersion + append.events.length,
     };
-    const { rows } = await trx.raw(this.sql, [
+    const { rows } = await this.statement.run(trx, [
       append.orderId, append.correlationId, JSON.stringify(events), append.orderId, append.expectedVersion, events.length, JSON.stringify(row),
       this.outbox.rowsParameter(append.published),
     ]);
-    return (rows as { whole: boolean }[])[0]?.whole === true;
+    return rows[0]?.whole === true;
   }
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../../src/db/prepared-statement.js';
 import type { CardBrand, PaymentFailureReason } from './contract.js';
 import type { PaymentStatus } from './domain/payment-status.js';
 
@@ -23,6 +24,20 @@ interface PaymentRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Every column of `PaymentRow`, named: a prepared statement never returns `*`. */
+const PAYMENT_COLUMNS = ['id', 'order_id', 'customer_id', 'payment_method_id', 'amount_cents', 'currency', 'status', 'brand', 'last4', 'charge_id',
+  'failure_reason', 'failure_message', 'refunded_cents', 'cancel_reason', 'cancel_requested_at', 'correlation_id', 'version', 'created_at', 'updated_at'].join(', ');
+
+const LOCK_ORDER = new PreparedStatement('payment-lock-order', 'SELECT pg_advisory_xact_lock(hashtextextended(?, 0))');
+const INSERT_UNLESS_CANCELLED = new PreparedStatement<PaymentRow>('payment-insert',
+  `INSERT INTO payments (id, order_id, customer_id, payment_method_id, amount_cents, currency, status, brand, last4, failure_reason, failure_message, correlation_id)
+   SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.amount_cents, p.currency, p.status, p.brand, p.last4, p.failure_reason, p.failure_message, p.correlation_id
+   FROM jsonb_populate_record(NULL::payments, ?::jsonb) AS p
+   WHERE NOT EXISTS (SELECT 1 FROM order_cancellations c WHERE c.order_id = p.order_id)
+   ON CONFLICT (order_id) DO NOTHING
+   RETURNING ${PAYMENT_COLUMNS}`,
+);
 
 export interface StoredPayment {
   id: string;
@@ -76,7 +91,7 @@ export class PaymentRepository {
    * the rest of the transaction. A row lock cannot do it: before the request there is no row.
    */
   async lockOrder(trx: Knex.Transaction, orderId: string): Promise<void> {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`payment-order:${orderId}`]);
+    await LOCK_ORDER.run(trx, [`payment-order:${orderId}`]);
   }
 
   /**
@@ -86,20 +101,12 @@ export class PaymentRepository {
    * which a cancellation takes too, so the check sees every cancellation committed before.
    */
   async insertUnlessCancelled(trx: Knex.Transaction, payment: NewPayment): Promise<StoredPayment | undefined> {
-    const { rows } = await trx.raw(
-      `INSERT INTO payments (id, order_id, customer_id, payment_method_id, amount_cents, currency, status, brand, last4, failure_reason, failure_message, correlation_id)
-       SELECT p.id, p.order_id, p.customer_id, p.payment_method_id, p.amount_cents, p.currency, p.status, p.brand, p.last4, p.failure_reason, p.failure_message, p.correlation_id
-       FROM jsonb_populate_record(NULL::payments, ?::jsonb) AS p
-       WHERE NOT EXISTS (SELECT 1 FROM order_cancellations c WHERE c.order_id = p.order_id)
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING *`,
-      [JSON.stringify({
-        id: payment.id, order_id: payment.orderId, customer_id: payment.customerId, payment_method_id: payment.paymentMethodId,
-        amount_cents: payment.amountCents, currency: payment.currency, status: payment.status, brand: payment.brand,
-        last4: payment.last4, failure_reason: payment.failureReason, failure_message: payment.failureMessage, correlation_id: payment.correlationId,
-      })],
-    );
-    const row = (rows as PaymentRow[])[0];
+    const { rows } = await INSERT_UNLESS_CANCELLED.run(trx, [JSON.stringify({
+      id: payment.id, order_id: payment.orderId, customer_id: payment.customerId, payment_method_id: payment.paymentMethodId,
+      amount_cents: payment.amountCents, currency: payment.currency, status: payment.status, brand: payment.brand,
+      last4: payment.last4, failure_reason: payment.failureReason, failure_message: payment.failureMessage, correlation_id: payment.correlationId,
+    })]);
+    const row = rows[0];
     return row ? toPayment(row) : undefined;
   }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../../src/db/prepared-statement.js';
 import type { EventEnvelope } from '../../src/events/envelope.js';
 import type { OutboxWriter } from '../../src/events/outbox-writer.js';
 import type { ReservationLines, ReservationStatus } from './domain/reservation-decisions.js';
@@ -54,31 +55,39 @@ export class InventoryWrites {
     const stock = [...this.products].map(([id, { from, to }]) => ({
       id, from_version: from, version: to.version, on_hand: to.stock.onHand, reserved: to.stock.reserved, sold: to.stock.sold,
     }));
-    const { rows } = await trx.raw(this.sql(), [
+    const { rows } = await flushStatement(this.outbox).run(trx, [
       JSON.stringify(created), JSON.stringify(lines), JSON.stringify(statuses), JSON.stringify(stock), this.outbox.rowsParameter(this.events),
     ]);
-    const written = (rows as { products: number }[])[0]?.products ?? 0;
+    const written = rows[0]?.products ?? 0;
     // Unreachable while the row locks are held; if it ever happens, the whole batch rolls back.
     if (written !== stock.length) throw new Error(`inventory of ${stock.length - written} product(s) changed under its lock`);
   }
+}
 
-  private sql(): string {
-    return `WITH created AS (
-        INSERT INTO reservations (id, status) SELECT r.id, r.status FROM jsonb_to_recordset(?::jsonb) AS r(id text, status text)
-      ), held AS (
-        INSERT INTO reservation_lines (reservation_id, product_id, quantity)
-        SELECT l.reservation_id, l.product_id, l.quantity FROM jsonb_to_recordset(?::jsonb) AS l(reservation_id text, product_id uuid, quantity int)
-      ), settled AS (
-        UPDATE reservations AS r SET status = s.status, updated_at = now()
-        FROM jsonb_to_recordset(?::jsonb) AS s(id text, status text) WHERE r.id = s.id
-      ), stock AS (
-        UPDATE products AS p SET on_hand = s.on_hand, reserved = s.reserved, sold = s.sold, version = s.version, updated_at = now()
-        FROM jsonb_to_recordset(?::jsonb) AS s(id uuid, from_version int, version int, on_hand int, reserved int, sold int)
-        WHERE p.id = s.id AND p.version = s.from_version
-        RETURNING p.id
-      ), published AS (
-        ${this.outbox.insertSql()}
-      )
-      SELECT count(*)::int AS products FROM stock`;
+const flushStatements = new WeakMap<OutboxWriter, PreparedStatement<{ products: number }>>();
+
+/** The flush statement of a module's batches: one text per outbox, prepared once per connection. */
+function flushStatement(outbox: OutboxWriter): PreparedStatement<{ products: number }> {
+  let statement = flushStatements.get(outbox);
+  if (!statement) {
+    statement = new PreparedStatement('inventory-flush', `WITH created AS (
+      INSERT INTO reservations (id, status) SELECT r.id, r.status FROM jsonb_to_recordset(?::jsonb) AS r(id text, status text)
+    ), held AS (
+      INSERT INTO reservation_lines (reservation_id, product_id, quantity)
+      SELECT l.reservation_id, l.product_id, l.quantity FROM jsonb_to_recordset(?::jsonb) AS l(reservation_id text, product_id uuid, quantity int)
+    ), settled AS (
+      UPDATE reservations AS r SET status = s.status, updated_at = now()
+      FROM jsonb_to_recordset(?::jsonb) AS s(id text, status text) WHERE r.id = s.id
+    ), stock AS (
+      UPDATE products AS p SET on_hand = s.on_hand, reserved = s.reserved, sold = s.sold, version = s.version, updated_at = now()
+      FROM jsonb_to_recordset(?::jsonb) AS s(id uuid, from_version int, version int, on_hand int, reserved int, sold int)
+      WHERE p.id = s.id AND p.version = s.from_version
+      RETURNING p.id
+    ), published AS (
+      ${outbox.insertSql()}
+    )
+    SELECT count(*)::int AS products FROM stock`);
+    flushStatements.set(outbox, statement);
   }
+  return statement;
 }

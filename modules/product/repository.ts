@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../../src/db/prepared-statement.js';
 import type { ProductView } from './contract.js';
 import type { CatalogueEntry, CataloguePatch } from './domain/catalogue-changes.js';
 import { isProductId } from './domain/product-identity.js';
@@ -59,6 +60,10 @@ export const toView = (product: StoredProduct): ProductView => ({
 
 export const productColumns = (alias?: string): string[] => COLUMNS.map((column) => (alias ? `${alias}.${column}` : column));
 
+const LOCK_STOCK = new PreparedStatement<Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold' | 'version'>>('product-lock-stock',
+  'SELECT id, on_hand, reserved, sold, version FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE',
+);
+
 /** SQL for the products table; writes take the caller's transaction and bump the version. */
 export class ProductRepository {
   private readonly db: Knex;
@@ -108,9 +113,7 @@ export class ProductRepository {
   async lockStock(trx: Knex.Transaction, ids: Iterable<string>): Promise<Map<string, MovedStock>> {
     const wanted = [...new Set(ids)].filter(isProductId).sort();
     if (wanted.length === 0) return new Map();
-    const { rows } = await trx.raw<{ rows: Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold' | 'version'>[] }>(
-      'SELECT id, on_hand, reserved, sold, version FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE', [wanted],
-    );
+    const { rows } = await LOCK_STOCK.run(trx, [wanted]);
     return new Map(rows.map((row) => [row.id, { stock: { onHand: row.on_hand, reserved: row.reserved, sold: row.sold }, version: row.version }]));
   }
 

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { recordSpan, SpanKind, tracingOn } from '../observability/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventPublisher } from './event-bus.js';
-import { envelopeOf, type OutboxRow } from './outbox-row.js';
+import { PreparedStatement } from '../db/prepared-statement.js';
+import { envelopeOf, outboxColumns, type OutboxRow } from './outbox-row.js';
 import type { PipelineStats } from './pipeline-stats.js';
 
 /** Fast polls after work back off (doubling) until they would wait this long; then the idle poll applies. */
@@ -59,9 +60,21 @@ export class OutboxRelay {
   /** enqueued rows whose "published" mark rides on the next claim */
   private unmarked: string[] = [];
   private readonly table: string;
+  private readonly claimStatement: PreparedStatement<OutboxRow>;
+  private readonly markStatement: PreparedStatement;
 
   constructor(private readonly parts: RelayParts) {
     this.table = `"${parts.schema}".outbox`;
+    const mark = `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[])`;
+    this.markStatement = new PreparedStatement('outbox-mark', mark);
+    // Polled all day long, idle or not: parsed and planned once per connection.
+    this.claimStatement = new PreparedStatement('outbox-claim', `WITH marked AS (${mark})
+      UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
+      FROM (SELECT position FROM ${this.table}
+            WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+            ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
+      WHERE o.position = claim.position
+      RETURNING ${outboxColumns('o')}`);
   }
 
   start(): void {
@@ -99,17 +112,7 @@ export class OutboxRelay {
     this.unmarked = [];
     let claimed: OutboxRow[];
     try {
-      claimed = (await db.raw(
-        `WITH marked AS (
-           UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[]))
-         UPDATE ${this.table} o SET locked_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
-         FROM (SELECT position FROM ${this.table}
-               WHERE published_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-               ORDER BY position LIMIT ? FOR UPDATE SKIP LOCKED) claim
-         WHERE o.position = claim.position
-         RETURNING o.*`,
-        [marking, settings.leaseMs / 1000, settings.batchSize],
-      )).rows as OutboxRow[];
+      claimed = (await this.claimStatement.run(db, [marking, settings.leaseMs / 1000, settings.batchSize])).rows;
     } catch (error) {
       this.unmarked = [...marking, ...this.unmarked];
       throw error;
@@ -146,10 +149,7 @@ export class OutboxRelay {
   /** Marks what was enqueued but not yet marked; the loop does this itself on its next claim. */
   async markPublished(): Promise<void> {
     if (this.unmarked.length === 0) return;
-    await this.parts.db.raw(
-      `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE position = ANY(?::bigint[])`,
-      [this.unmarked],
-    );
+    await this.markStatement.run(this.parts.db, [this.unmarked]);
     this.unmarked = [];
   }
 

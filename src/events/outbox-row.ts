@@ -1,5 +1,10 @@
 import type { EventEnvelope } from './envelope.js';
 
+/** Every column of `OutboxRow`, named (never `*`), prefixed by a table alias. */
+export const outboxColumns = (alias: string): string =>
+  ['position', 'event_id', 'event_type', 'event_version', 'aggregate_id', 'aggregate_version', 'occurred_at', 'data', 'metadata',
+    'correlation_id', 'committed_at', 'attempts', 'last_error', 'next_attempt_at', 'locked_until', 'published_at'].map((column) => `${alias}.${column}`).join(', ');
+
 /** An outbox row as PostgreSQL returns it. */
 export interface OutboxRow {
   position: string;

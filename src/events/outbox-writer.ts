@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../db/prepared-statement.js';
 import { newId } from '../db/new-id.js';
 import { currentContext } from '../observability/request-context.js';
 import { currentTraceparent } from '../observability/tracing.js';
@@ -23,6 +24,7 @@ export interface RaisedEvent<E extends EventDefinition> {
  */
 export class OutboxWriter {
   private readonly table: string;
+  private insertStatement: PreparedStatement | undefined;
 
   constructor(
     private readonly schema: string,
@@ -65,7 +67,8 @@ export class OutboxWriter {
   /** Writes prepared events in one statement, in the order given (their outbox positions follow it). */
   async insertAll(trx: Knex.Transaction, envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    await trx.raw(this.insertSql(), [this.rowsParameter(envelopes)]);
+    this.insertStatement ??= new PreparedStatement('outbox-insert', this.insertSql());
+    await this.insertStatement.run(trx, [this.rowsParameter(envelopes)]);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../db/prepared-statement.js';
 import { Conflict } from '../http/problem.js';
 import type { SagaFailure, SagaStatus } from './saga-definition.js';
 
@@ -66,6 +67,10 @@ export interface NewSaga {
 const RUNNABLE = `status IN ('RUNNING', 'WAITING', 'COMPENSATING')`;
 const DEADLINE_PASSED = '(deadline_at IS NOT NULL AND deadline_at <= clock_timestamp()) AS deadline_passed';
 const ms = (name: string) => `(${name} * interval '1 millisecond')`;
+/** What `toRecord` reads, named: a prepared statement never returns `*`. */
+const sagaColumns = (alias: string) =>
+  ['id', 'saga_type', 'lock_key', 'status', 'step', 'state', 'awaiting', 'signals', 'failure', 'attempts', 'last_error', 'parked_status',
+    'wake_at', 'deadline_at', 'correlation_id', 'traceparent', 'version', 'created_at', 'updated_at', 'finished_at'].map((column) => `${alias}.${column}`).join(', ');
 
 const toRecord = (row: Record<string, unknown>): SagaRecord => ({
   id: row.id as string,
@@ -119,7 +124,7 @@ function checkpointSql(table: string): string {
       version = saga.version + 1, updated_at = clock_timestamp()
     FROM jsonb_array_elements(?::jsonb) AS batch(next)
     WHERE saga.id = (next->>'id')::uuid AND saga.lease_owner = ?
-    RETURNING saga.*, ${DEADLINE_PASSED}`;
+    RETURNING ${sagaColumns('saga')}, ${DEADLINE_PASSED}`;
 }
 
 /**
@@ -128,11 +133,31 @@ function checkpointSql(table: string): string {
  */
 export class SagaStore {
   private readonly table: string;
-  private readonly checkpointSql: string;
+  // The statements every saga step runs, prepared (parsed and planned once per connection).
+  private readonly insertStatement: PreparedStatement;
+  private readonly claimStatement: PreparedStatement;
+  private readonly checkpointStatement: PreparedStatement;
+  private readonly signalStatements = new Map<string, PreparedStatement>();
+  /** the sweep's poll, run all day long by every process */
+  private readonly dueStatement: PreparedStatement<{ id: string; version: number; inMs: number }>;
 
   constructor(private readonly db: Knex, private readonly schema: string) {
     this.table = `"${schema}".sagas`;
-    this.checkpointSql = checkpointSql(this.table);
+    this.checkpointStatement = new PreparedStatement('saga-checkpoint', checkpointSql(this.table));
+    this.insertStatement = new PreparedStatement('saga-insert',
+      `INSERT INTO ${this.table} AS saga (id, saga_type, lock_key, status, state, correlation_id, traceparent, wake_at, lease_owner, lease_until)
+       SELECT id, saga_type, lock_key, 'RUNNING', state, correlation_id, traceparent, clock_timestamp(), lease_owner, clock_timestamp() + ${ms('lease_ms')}
+       FROM jsonb_to_recordset(?::jsonb) AS incoming(id uuid, saga_type text, lock_key text, state jsonb, correlation_id text, traceparent text, lease_owner text, lease_ms float8)
+       ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING ${sagaColumns('saga')}`,
+    );
+    this.dueStatement = new PreparedStatement('saga-due', `SELECT id, version, 0 AS "inMs" FROM ${this.table}
+       WHERE wake_at <= clock_timestamp() - ${ms('?')} AND ${RUNNABLE} AND (lease_until IS NULL OR lease_until < clock_timestamp())
+       ORDER BY wake_at LIMIT ?`);
+    this.claimStatement = new PreparedStatement('saga-claim',
+      `UPDATE ${this.table} AS saga SET lease_owner = ?, lease_until = clock_timestamp() + ${ms('?')}
+       WHERE id = ? AND ${RUNNABLE} AND wake_at <= clock_timestamp() AND (lease_until IS NULL OR lease_until < clock_timestamp())
+       RETURNING ${sagaColumns('saga')}, ${DEADLINE_PASSED}`,
+    );
   }
 
   /**
@@ -147,24 +172,13 @@ export class SagaStore {
       id: saga.id, saga_type: saga.sagaType, lock_key: saga.lockKey, state: saga.state, correlation_id: saga.correlationId, traceparent: saga.traceparent,
       lease_owner: saga.leased ? lease.owner : null, lease_ms: saga.leased ? lease.ms : null,
     }));
-    const { rows: inserted } = await db.raw(
-      `INSERT INTO ${this.table} (id, saga_type, lock_key, status, state, correlation_id, traceparent, wake_at, lease_owner, lease_until)
-       SELECT id, saga_type, lock_key, 'RUNNING', state, correlation_id, traceparent, clock_timestamp(), lease_owner, clock_timestamp() + ${ms('lease_ms')}
-       FROM jsonb_to_recordset(?::jsonb) AS saga(id uuid, saga_type text, lock_key text, state jsonb, correlation_id text, traceparent text, lease_owner text, lease_ms float8)
-       ON CONFLICT (lock_key) WHERE lock_key IS NOT NULL AND status NOT IN ('COMPLETED', 'COMPENSATED') DO NOTHING RETURNING *`,
-      [JSON.stringify(rows)],
-    );
+    const { rows: inserted } = await this.insertStatement.run(db, [JSON.stringify(rows)]);
     return byId(inserted);
   }
 
   /** Takes a due saga for `leaseMs`; nothing when it is not due or another worker holds it. */
   async claim(id: string, owner: string, leaseMs: number): Promise<SagaRecord | undefined> {
-    const { rows } = await this.db.raw(
-      `UPDATE ${this.table} SET lease_owner = ?, lease_until = clock_timestamp() + ${ms('?')}
-       WHERE id = ? AND ${RUNNABLE} AND wake_at <= clock_timestamp() AND (lease_until IS NULL OR lease_until < clock_timestamp())
-       RETURNING *, ${DEADLINE_PASSED}`,
-      [owner, leaseMs, id],
-    );
+    const { rows } = await this.claimStatement.run(this.db, [owner, leaseMs, id]);
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -190,7 +204,7 @@ export class SagaStore {
    * signals as stored now, not as the worker read them.
    */
   async checkpoint(trx: Knex.Transaction, owner: string, writes: readonly { id: string; next: Checkpoint }[]): Promise<Map<string, SagaRecord>> {
-    const { rows } = await trx.raw(this.checkpointSql, [JSON.stringify(writes.map(({ id, next }) => ({ id, ...next }))), owner]);
+    const { rows } = await this.checkpointStatement.run(trx, [JSON.stringify(writes.map(({ id, next }) => ({ id, ...next }))), owner]);
     return byId(rows);
   }
 
@@ -209,8 +223,10 @@ export class SagaStore {
     const wakes = name === '__abort' ? 'TRUE' : 'awaiting = ?';
     // The row is locked first (FOR UPDATE), so what decides waking and leasing is the row as it
     // is now, even when another transaction changed it meanwhile.
-    const { rows } = await trx.raw(
-      `UPDATE ${this.table} AS saga SET signals = saga.signals || jsonb_build_object(?::text, ?::jsonb), version = saga.version + 1, updated_at = clock_timestamp(),
+    const statementKey = `${where} ${wakes}`;
+    let statement = this.signalStatements.get(statementKey);
+    if (!statement) {
+      statement = new PreparedStatement('saga-signal', `UPDATE ${this.table} AS saga SET signals = saga.signals || jsonb_build_object(?::text, ?::jsonb), version = saga.version + 1, updated_at = clock_timestamp(),
          wake_at = CASE WHEN found.wakes THEN clock_timestamp() ELSE saga.wake_at END,
          lease_owner = CASE WHEN found.takes THEN ?::text ELSE saga.lease_owner END,
          lease_until = CASE WHEN found.takes THEN clock_timestamp() + ${ms('?::float8')} ELSE saga.lease_until END
@@ -222,9 +238,10 @@ export class SagaStore {
          ) AS locked
        ) AS found
        WHERE saga.id = found.id
-       RETURNING saga.*, ${DEADLINE_PASSED}, found.takes, (saga.wake_at <= clock_timestamp()) AS due`,
-      [name, JSON.stringify(payload ?? null), lease?.owner ?? null, lease?.ms ?? 0, lease !== undefined, ...(name === '__abort' ? [] : [name]), ...key],
-    );
+       RETURNING ${sagaColumns('saga')}, ${DEADLINE_PASSED}, found.takes, (saga.wake_at <= clock_timestamp()) AS due`);
+      this.signalStatements.set(statementKey, statement);
+    }
+    const { rows } = await statement.run(trx, [name, JSON.stringify(payload ?? null), lease?.owner ?? null, lease?.ms ?? 0, lease !== undefined, ...(name === '__abort' ? [] : [name]), ...key]);
     const row = rows[0] as (Record<string, unknown> & { id: string; version: number; takes: boolean; due: boolean | null }) | undefined;
     if (!row) return undefined;
     return { id: row.id, version: row.version, wakes: row.due === true, ...(row.takes ? { claimed: toRecord(row) } : {}) };
@@ -232,13 +249,8 @@ export class SagaStore {
 
   /** Sagas whose time has come and that no live worker holds: lost jobs, crashed workers. */
   async due(graceMs: number, limit: number): Promise<{ id: string; version: number; inMs: number }[]> {
-    const { rows } = await this.db.raw(
-      `SELECT id, version, 0 AS "inMs" FROM ${this.table}
-       WHERE wake_at <= clock_timestamp() - ${ms('?')} AND ${RUNNABLE} AND (lease_until IS NULL OR lease_until < clock_timestamp())
-       ORDER BY wake_at LIMIT ?`,
-      [graceMs, limit],
-    );
-    return rows as { id: string; version: number; inMs: number }[];
+    const { rows } = await this.dueStatement.run(this.db, [graceMs, limit]);
+    return rows;
   }
 
   async find(id: string): Promise<SagaRecord | undefined> {
