@@ -95,29 +95,14 @@ interface Measured extends SaturationResult {
   fellBack?: number;
 }
 
-interface SaturationDetail {
-  rps: number;
+/** A via's best round as written to proxy.json: what was measured, rounded, with its share of direct. */
+type SaturationDetail = Omit<Measured, 'generator' | 'generatorCpuMs'> & {
   /** this via's requests/s over direct's */
   ofDirect: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  requests: number;
-  seconds: number;
-  non2xx: number;
-  socketErrors: number;
-  proxyCpuUsPerRequest: number | null;
-  serviceCpuUsPerRequest: number | null;
-  databaseCpuUsPerRequest: number | null;
-  generatorCpuUsPerRequest: number | null;
-  machineBusyCores: number | null;
-  othersCores: number | null;
-  fellBack?: number;
   /** every round's requests/s when BENCH_ROUNDS > 1; the best is reported */
   roundsRps?: number[];
   roundsOthersCores?: (number | null)[];
-}
+};
 interface LowLoadDetail {
   requests: number;
   p50Ms: number;

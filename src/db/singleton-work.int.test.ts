@@ -55,6 +55,17 @@ const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
 ]);
 
+/** Two instances sharing one work, started in turn: the first leads it. */
+async function twoInstancesLedByA() {
+  const work = `job-${randomUUID()}`;
+  const a = instance('a', [work]);
+  const b = instance('b', [work]);
+  await a.singletons.start();
+  await b.singletons.start();
+  expect(a.singletons.isLeading(work)).toBe(true);
+  return { work, a, b };
+}
+
 describe('SingletonWork', () => {
   it('derives a stable lock key per name', () => {
     expect(singletonLockKey('outbox-prune:user')).toBe(singletonLockKey('outbox-prune:user'));
@@ -64,12 +75,7 @@ describe('SingletonWork', () => {
   });
 
   it('one of two instances leads and runs the work; when its connection ends, the other leads within the retry interval', async () => {
-    const work = `job-${randomUUID()}`;
-    const a = instance('a', [work]);
-    const b = instance('b', [work]);
-    await a.singletons.start();
-    await b.singletons.start();
-    expect(a.singletons.isLeading(work)).toBe(true);
+    const { work, a, b } = await twoInstancesLedByA();
     expect(b.singletons.isLeading(work)).toBe(false);
     expect(await holders(work)).toEqual([`singleton:${a.singletons.instance}`]);
 
@@ -101,12 +107,7 @@ describe('SingletonWork', () => {
   });
 
   it('a leader that stops hands over: the follower leads within the retry interval', async () => {
-    const work = `job-${randomUUID()}`;
-    const a = instance('a', [work]);
-    const b = instance('b', [work]);
-    await a.singletons.start();
-    await b.singletons.start();
-    expect(a.singletons.isLeading(work)).toBe(true);
+    const { work, a, b } = await twoInstancesLedByA();
 
     const stoppedAt = performance.now();
     await a.singletons.stop();
