@@ -60,6 +60,8 @@ export const toView = (product: StoredProduct): ProductView => ({
 
 export const productColumns = (alias?: string): string[] => COLUMNS.map((column) => (alias ? `${alias}.${column}` : column));
 
+// Every order prices its lines with it: one text for any number of ids.
+const FIND_MANY = new PreparedStatement<ProductRow>('product-find-many', `SELECT ${COLUMNS.join(', ')} FROM products WHERE id = ANY(?::uuid[])`);
 const LOCK_STOCK = new PreparedStatement<Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold' | 'version'>>('product-lock-stock',
   'SELECT id, on_hand, reserved, sold, version FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE',
 );
@@ -92,7 +94,7 @@ export class ProductRepository {
   async findMany(ids: readonly string[]): Promise<StoredProduct[]> {
     const wanted = ids.filter(isProductId);
     if (wanted.length === 0) return [];
-    const rows = (await this.db('products').select(COLUMNS).whereIn('id', wanted)) as ProductRow[];
+    const { rows } = await FIND_MANY.run(this.db, [wanted]);
     return rows.map(toProduct);
   }
 
