@@ -9,11 +9,6 @@ export interface InboxEntry {
 
 export const inboxKey = (eventId: string, handler: string): string => `${eventId}|${handler}`;
 
-/**
- * Records, in one statement inside the handlers' transaction, that each handler applies
- * its event. Returns the keys that were new: an entry already there was applied before,
- * and its handler is skipped, so a redelivery has no second effect.
- */
 const claims = new Map<string, PreparedStatement<{ event_id: string; handler: string }>>();
 
 /** One text per schema whatever the number of entries (they travel as arrays), so it is prepared once. */
@@ -29,6 +24,11 @@ function claimStatement(schema: string): PreparedStatement<{ event_id: string; h
   return statement;
 }
 
+/**
+ * Records, in one statement inside the handlers' transaction, that each handler applies
+ * its event. Returns the keys that were new: an entry already there was applied before,
+ * and its handler is skipped, so a redelivery has no second effect.
+ */
 export async function claimInbox(trx: Knex.Transaction, schema: string, entries: readonly InboxEntry[]): Promise<Set<string>> {
   if (entries.length === 0) return new Set();
   const { rows } = await claimStatement(schema).run(trx, [
