@@ -14,8 +14,8 @@ export interface StatementResult<Row> {
 /**
  * A statement the system runs again and again with the same text, sent as a named prepared
  * statement: each connection parses and plans it once instead of on every run. For the
- * data-modifying CTEs of the order flow, planning cost as much as running them
- * (`npm run bench:order-statements`).
+ * data-modifying CTEs of the order flow, planning cost as much as running them; prepared,
+ * PostgreSQL's CPU per order fell by about a third (`npm run bench:order-statements`).
  *
  * Two rules, checked here where they can be: the text never changes between runs (what
  * varies goes in the bindings; the name ends in a hash of the text, so two texts never
