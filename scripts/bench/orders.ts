@@ -16,6 +16,8 @@ const measured = await runOrderBench({ customers: CUSTOMERS, seconds: SECONDS, r
 const result = {
   ...measured,
   targets: { confirmedPerSecAtLeast: 300, postP95MsBelowAt150PerSec: 25 },
+  // the server is forked with this same executable
+  node: process.version,
   measuredAt: new Date().toISOString(),
 };
 console.table([

@@ -77,6 +77,8 @@ const result = {
   sampledSpanNames,
   targets: { lossPercentBelow: TARGET_LOSS_PERCENT },
   met: lossPercent < TARGET_LOSS_PERCENT,
+  // the server is forked with this same executable: the runtime's async context costs differ (Node 20 against 24)
+  node: process.version,
   measuredAt: new Date().toISOString(),
 };
 console.table([
@@ -85,7 +87,7 @@ console.table([
   { measure: `POST p95 at ${RATE}/s (ms)`, off: result.offPostP95Ms, on: result.onPostP95Ms },
   { measure: `order→CONFIRMED p95 at ${RATE}/s (ms)`, off: result.offConfirmP95Ms, on: result.onConfirmP95Ms },
 ]);
-process.stdout.write(`throughput loss with tracing on: ${lossPercent}% (target: under ${TARGET_LOSS_PERCENT}%), server CPU per order +${result.cpuCostPercent}%; ${result.spansExported} spans exported in ${result.exportRequests} requests\n`);
+process.stdout.write(`throughput loss with tracing on: ${lossPercent}% (target: under ${TARGET_LOSS_PERCENT}%), server CPU per order +${result.cpuCostPercent}%; ${result.spansExported} spans exported in ${result.exportRequests} requests; Node ${process.version}\n`);
 await mkdir('bench-results', { recursive: true });
 await writeFile('bench-results/tracing.json', `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write('wrote bench-results/tracing.json\n');

@@ -68,4 +68,48 @@ describe('PreparedStatement', () => {
     expect(() => new PreparedStatement('cart-empty', 'UPDATE carts SET items = 0 RETURNING carts.*')).toThrow(/names its result columns/);
     expect(() => new PreparedStatement('Cart Count', 'SELECT count(*)::int AS n FROM carts')).toThrow(/label/);
   });
+
+  it('runs inside the transaction it is given: a rollback takes its write back', async () => {
+    await expect(db.transaction(async (trx) => {
+      await addItem.run(trx, [3, 'hedy']);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect((await db('carts').where({ id: 3 })).length).toBe(0);
+  });
+
+  it('refuses to run in a transaction that has ended, rather than on whatever the connection does next', async () => {
+    let ended: Knex.Transaction | undefined;
+    await db.transaction(async (trx) => { ended = trx; });
+    await expect(addItem.run(ended!, [4, 'katherine'])).rejects.toThrow(/transaction that has ended/);
+    expect((await db('carts').where({ id: 4 })).length).toBe(0);
+  });
+
+  it('says what is wrong with its bindings before sending anything', async () => {
+    await expect(addItem.run(db, [5])).rejects.toThrow(/takes 2 bindings, got 1/);
+    await expect(addItem.run(db, [5, undefined as unknown as string])).rejects.toThrow(/undefined binding/);
+    await expect(addItem.run(db, [5, db.raw('now()::text')])).rejects.toThrow(/SQL as a binding/);
+    expect((await db('carts').where({ id: 5 })).length).toBe(0);
+  });
+
+  it("keeps an escaped \\? as PostgreSQL's own operator and refuses identifier bindings", async () => {
+    const hasKey = new PreparedStatement<{ has: boolean }>('json-has-key', `SELECT ?::jsonb \\? ? AS has`);
+    expect((await hasKey.run(db, [JSON.stringify({ sku: 1 }), 'sku'])).rows).toEqual([{ has: true }]);
+    expect(() => new PreparedStatement('cart-column', 'SELECT ?? FROM carts')).toThrow(/identifier bindings/);
+  });
+
+  it("is seen by knex's query events, as every other statement is (the statement counts of bench:order-statements)", async () => {
+    const seen: { sql: string; options?: { name?: string } }[] = [];
+    const answered: unknown[] = [];
+    const onQuery = (query: { sql: string; options?: { name?: string } }) => seen.push(query);
+    const onResponse = (response: unknown) => answered.push(response);
+    db.on('query', onQuery).on('query-response', onResponse);
+    try {
+      await db.transaction((trx) => addItem.run(trx, [6, 'margaret']));
+    } finally {
+      db.off('query', onQuery).off('query-response', onResponse);
+    }
+    expect(seen.map((query) => query.sql)).toEqual(['BEGIN;', expect.stringContaining('VALUES ($1, $2, 1)'), 'COMMIT;']);
+    expect(seen[1]!.options?.name).toBe(addItem.name);
+    expect(answered).toEqual([expect.objectContaining({ rows: [{ id: 6, items: 1 }] })]);
+  });
 });
