@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEV_SECRETS } from '../src/config/config.js';
+import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT } from '../src/observability/tracing-sdk.js';
 import { eventually } from '../src/testing/eventually.js';
 import { HttpClient } from '../src/testing/http-client.js';
 import { startTraceCollector, type CollectedSpan } from '../src/testing/trace-collector.js';
@@ -71,6 +72,10 @@ it('follows one order across the proxy, the extracted service, the relay, the pa
   }, 15_000, 200);
   // The extracted service's side of the hop is a server span of the same trace.
   expect(trace().some((span) => span.service === 'order-service' && span.kind === 2)).toBe(true);
+  // A prepared statement's span is named by its label; its SQL, a CTE of over a kilobyte, is cut to the default limit.
+  const append = trace().find((span) => span.name.startsWith('pg.query:order-stream-append.'));
+  expect(append?.attributes['db.query.text']).toMatch(/^WITH appended AS/);
+  expect(String(append?.attributes['db.query.text'])).toHaveLength(DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT);
 
   // A line logged inside a queue handler, in another process than the request, names the
   // request's correlation id and the trace it belongs to.
