@@ -51,11 +51,12 @@ export class PreparedStatement<Row = Record<string, unknown>> {
       if (value === undefined) throw new Error(`${this.name} was given an undefined binding`);
       if (typeof value === 'object' && value !== null && 'toSQL' in value) throw new Error(`${this.name} was given SQL as a binding: its text must not change`);
     }
-    if (db.isTransaction && (db as Knex.Transaction).isCompleted()) throw new Error(`${this.name} ran in a transaction that has ended`);
     // The pool's or the transaction's own connection, as knex would use; in a transaction it is always the same one.
     const client = db.client as KnexClient;
     const connection = await client.acquireConnection();
     try {
+      // Checked last thing before sending: an ended transaction's connection is back in the pool, serving someone else.
+      if (db.isTransaction && (db as Knex.Transaction).isCompleted()) throw new Error(`${this.name} ran in a transaction that has ended`);
       const query = { name: this.name, text: this.text, values: bindings as unknown[] };
       // Built only for a listener (a statement counter, a debug log): most runs have none.
       const event = client.listenerCount('query') > 0 ? { method: 'raw', sql: this.text, bindings, options: { name: this.name }, __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: randomUUID() } : undefined;
