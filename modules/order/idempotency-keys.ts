@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { PreparedStatement } from '../../src/db/prepared-statement.js';
 import { IdempotencyKeyReused } from './domain/order-problems.js';
+
+/** Run by every order placed: a key not seen before is claimed; a known one returns no row. */
+const CLAIM = new PreparedStatement<{ order_id: string }>('idempotency-key-claim',
+  `INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id) VALUES (?, ?, ?, ?)
+   ON CONFLICT (customer_id, key) DO NOTHING
+   RETURNING order_id`,
+);
 
 /** A digest of the request as validated, so "the same body" means the same order, whatever its key order or spacing. */
 export function requestHash(request: unknown): string {
@@ -31,7 +39,7 @@ export class IdempotencyKeys {
    * same key waits on the unique key until the first commits, then finds its order instead.
    */
   async claim(trx: Knex.Transaction, customerId: string, key: string, hash: string, orderId: string): Promise<string | undefined> {
-    const inserted = await trx('idempotency_keys').insert({ customer_id: customerId, key, request_hash: hash, order_id: orderId }).onConflict(['customer_id', 'key']).ignore().returning('order_id');
-    return inserted.length > 0 ? undefined : this.find(customerId, key, hash, trx);
+    const { rows } = await CLAIM.run(trx, [customerId, key, hash, orderId]);
+    return rows.length > 0 ? undefined : this.find(customerId, key, hash, trx);
   }
 }

@@ -39,6 +39,28 @@ const INSERT_UNLESS_CANCELLED = new PreparedStatement<PaymentRow>('payment-inser
    RETURNING ${PAYMENT_COLUMNS}`,
 );
 
+/**
+ * Every change a payment goes through, as one text: the changes travel as one JSON object of
+ * columns, and a column it does not name keeps its value. `cancel_requested` sets the time a
+ * cancellation was first asked for. The last two bindings, when not null, are the status the
+ * payment must still be in: the row lock and the check in one statement.
+ */
+const CHANGE = new PreparedStatement<PaymentRow>('payment-change',
+  `UPDATE payments AS p SET
+     status = CASE WHEN jsonb_exists(c.changes, 'status') THEN c.changes->>'status' ELSE p.status END,
+     charge_id = CASE WHEN jsonb_exists(c.changes, 'charge_id') THEN c.changes->>'charge_id' ELSE p.charge_id END,
+     failure_reason = CASE WHEN jsonb_exists(c.changes, 'failure_reason') THEN c.changes->>'failure_reason' ELSE p.failure_reason END,
+     failure_message = CASE WHEN jsonb_exists(c.changes, 'failure_message') THEN c.changes->>'failure_message' ELSE p.failure_message END,
+     refunded_cents = CASE WHEN jsonb_exists(c.changes, 'refunded_cents') THEN (c.changes->>'refunded_cents')::int ELSE p.refunded_cents END,
+     cancel_reason = CASE WHEN jsonb_exists(c.changes, 'cancel_reason') THEN c.changes->>'cancel_reason' ELSE p.cancel_reason END,
+     cancel_requested_at = CASE WHEN jsonb_exists(c.changes, 'cancel_requested') THEN coalesce(p.cancel_requested_at, now()) ELSE p.cancel_requested_at END,
+     version = p.version + 1,
+     updated_at = CURRENT_TIMESTAMP
+   FROM (SELECT ?::jsonb AS changes) AS c
+   WHERE p.id = ? AND (?::text IS NULL OR p.status = ?)
+   RETURNING ${PAYMENT_COLUMNS}`,
+);
+
 export interface StoredPayment {
   id: string;
   orderId: string;
@@ -138,16 +160,12 @@ export class PaymentRepository {
   }
 
   private async changed(trx: Knex.Transaction, id: string, changes: PaymentChanges, from?: PaymentStatus): Promise<StoredPayment | undefined> {
-    const values: Record<string, unknown> = {};
+    const columns: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(changes)) {
-      if (field === 'cancelRequested') values.cancel_requested_at = trx.raw('coalesce(cancel_requested_at, now())');
-      else values[COLUMN_OF[field as keyof typeof COLUMN_OF]] = value;
+      columns[field === 'cancelRequested' ? 'cancel_requested' : COLUMN_OF[field as keyof typeof COLUMN_OF]] = value;
     }
-    const [row] = await trx<PaymentRow>('payments')
-      .where(from ? { id, status: from } : { id })
-      .update({ ...values, version: trx.raw('version + 1'), updated_at: trx.fn.now() } as never)
-      .returning('*');
-    return row ? toPayment(row as PaymentRow) : undefined;
+    const { rows: [row] } = await CHANGE.run(trx, [JSON.stringify(columns), id, from ?? null, from ?? null]);
+    return row ? toPayment(row) : undefined;
   }
 
   /** Newest first; `customerId` undefined lists everyone's (the admin's view). */
