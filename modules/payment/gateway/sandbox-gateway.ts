@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { newId } from '../../../src/db/new-id.js';
+import { PreparedStatement } from '../../../src/db/prepared-statement.js';
 import type { Config } from '../../../src/config/config.js';
 import { decideCharge, type SandboxDecision } from './sandbox-cards.js';
 import {
@@ -9,6 +10,14 @@ import {
 } from './payment-gateway.js';
 
 const LEDGER = 'sandbox_gateway_ledger';
+
+/** Counts a call under its key, run by every charge: the first call's answer, when it has one already, is stored with it. */
+const TOUCH = new PreparedStatement<LedgerRow>('sandbox-ledger-touch',
+  `INSERT INTO ${LEDGER} AS l (idempotency_key, operation, amount_cents, attempts, charge_id, answer, answered_at)
+   VALUES (?, ?, ?, 1, ?, ?::jsonb, CASE WHEN ?::boolean THEN CURRENT_TIMESTAMP END)
+   ON CONFLICT (idempotency_key) DO UPDATE SET attempts = l.attempts + 1
+   RETURNING idempotency_key, operation, attempts, amount_cents, charge_id, answer`,
+);
 
 interface LedgerRow {
   idempotency_key: string;
@@ -69,14 +78,8 @@ export class SandboxGateway implements PaymentGateway {
   private async touch(
     key: string, operation: LedgerRow['operation'], amountCents: number, db: Knex | Knex.Transaction = this.db, chargeId: string | null = null, firstAnswer?: ChargeAnswer,
   ): Promise<LedgerRow> {
-    const answered = firstAnswer
-      ? { answer: JSON.stringify(firstAnswer), charge_id: firstAnswer.status === 'approved' ? firstAnswer.chargeId : chargeId, answered_at: db.fn.now() }
-      : { charge_id: chargeId };
-    const [row] = (await db(LEDGER)
-      .insert({ idempotency_key: key, operation, amount_cents: amountCents, attempts: 1, ...answered })
-      .onConflict('idempotency_key')
-      .merge({ attempts: db.raw(`${LEDGER}.attempts + 1`) })
-      .returning(['idempotency_key', 'operation', 'attempts', 'amount_cents', 'charge_id', 'answer'])) as LedgerRow[];
+    const storedChargeId = firstAnswer?.status === 'approved' ? firstAnswer.chargeId : chargeId;
+    const { rows: [row] } = await TOUCH.run(db, [key, operation, amountCents, storedChargeId, firstAnswer ? JSON.stringify(firstAnswer) : null, firstAnswer !== undefined]);
     if (row!.operation !== operation || row!.amount_cents !== amountCents) {
       throw gatewayRejected('sandbox gateway: idempotency key reused with different parameters');
     }
