@@ -17,6 +17,7 @@ import { connectRedis, type RedisClient } from '../events/redis-connection.js';
 import { registerSingletonMetrics } from '../db/singleton-work.js';
 import { registerSagaMetrics } from '../saga/saga-metrics.js';
 import { OutboxWriter } from '../events/outbox-writer.js';
+import { EventRouting } from '../events/event-routing.js';
 import { createGuards } from '../http/authenticate.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessTokens } from '../security/access-tokens.js';
@@ -79,7 +80,7 @@ type SharedKernel = Pick<ModuleKernel, 'config' | 'log' | 'redis' | 'tokens' | '
  * Each module gets a container of its own (not a scope of a shared one), so it can
  * resolve the kernel and its own services but never another module's internals.
  */
-function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex, queueConnection: RedisClient): HostedModule {
+function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex, queueConnection: RedisClient, routing: EventRouting): HostedModule {
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true }) as ModuleContainer;
   const { config } = shared;
   const log = shared.log.child({ module: definition.name });
@@ -102,7 +103,7 @@ function hostModule(shared: SharedKernel, definition: ModuleDefinition, db: Knex
     schema: asValue(definition.schema),
     db: asValue(db),
     log: asValue(log),
-    outbox: asValue(new OutboxWriter(definition.schema, shared.clock)),
+    outbox: asValue(new OutboxWriter(definition.schema, shared.clock, routing)),
     sagas: asValue(sagas),
   });
   definition.register(container);
@@ -142,7 +143,9 @@ export function createPlatform(parts: PlatformParts): Platform {
   const shared: SharedKernel = { config, log, redis, tokens, guards, clock, facades };
   const queueRedis = connectRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', () => undefined);
-  const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!, queueRedis));
+  // Built from the whole catalog: an event is routed (and counted as consumed) wherever its consumers run.
+  const routing = new EventRouting(catalog);
+  const modules = parts.modules.map((definition) => hostModule(shared, definition, databases.get(definition.schema)!, queueRedis, routing));
   const sagaEngines = modules.map(({ definition, container }) => ({ module: definition.name, engine: container.cradle.sagas }));
   for (const { definition, container } of modules) {
     if (!definition.facade) continue;
@@ -154,7 +157,7 @@ export function createPlatform(parts: PlatformParts): Platform {
 
   const platformOwner = schemaPlan(config, []).find((entry) => entry.schema === PLATFORM_SCHEMA)!.owner;
   const events = new EventPipeline({
-    config, log, redis: queueRedis, catalog,
+    config, log, redis: queueRedis, routing,
     listenUrl: withCredentials(config.DATABASE_URL, platformOwner.role, platformOwner.password),
     hosted: modules.map(({ definition, container }) => ({
       name: definition.name, schema: definition.schema, db: container.cradle.db, subscriptions: definition.subscriptions ?? [],

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import { DeadLetters, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
 import { EventBus, type EventPublisher } from './event-bus.js';
 import { EventConsumer } from './event-consumer.js';
-import { EventRouting, type RoutedModule } from './event-routing.js';
+import type { EventRouting } from './event-routing.js';
 import { findDeliveries, findEvents, type TracedDelivery, type TracedEvent } from './event-trace.js';
 import { LocalFirstDelivery } from './local-first-delivery.js';
 import { OutboxRelay } from './outbox-relay.js';
@@ -26,8 +26,8 @@ export interface PipelineModule {
 export interface PipelineParts {
   config: Config;
   log: Logger;
-  /** every module of the system, for routing: consumers may live in another process */
-  catalog: readonly RoutedModule[];
+  /** who consumes what across every module of the system: consumers may live in another process */
+  routing: EventRouting;
   hosted: readonly PipelineModule[];
   /** connection for the queues (the relays' side) */
   redis: RedisClient;
@@ -72,7 +72,7 @@ export class EventPipeline {
 
   constructor(private readonly parts: PipelineParts) {
     const { config, log } = parts;
-    const routing = new EventRouting(parts.catalog);
+    const { routing } = parts;
     this.bus = new EventBus(routing, {
       connection: parts.redis, prefix: `${config.REDIS_PREFIX}:bull`, log, publishTimeoutMs: config.RELAY_PUBLISH_TIMEOUT_MS,
       delivery: { attempts: config.EVENT_ATTEMPTS, backoffMs: config.EVENT_BACKOFF_MS },

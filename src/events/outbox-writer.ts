@@ -5,6 +5,11 @@ import { currentContext } from '../observability/request-context.js';
 import { currentTraceparent } from '../observability/tracing.js';
 import type { EventDefinition, EventData, EventEnvelope, EventMetadata } from './envelope.js';
 
+/** Who consumes an event, across every module of the system (EventRouting). */
+export interface EventAudience {
+  consumersOf(eventType: string, data?: unknown): readonly string[];
+}
+
 export interface RaisedEvent<E extends EventDefinition> {
   aggregateId: string;
   aggregateVersion: number;
@@ -19,6 +24,10 @@ export interface RaisedEvent<E extends EventDefinition> {
  * Rows go in as one JSON parameter, so any number of events is one statement with one text
  * (one round trip, one plan), and `insertSql` lets a module write its events inside a
  * statement of its own (a data-modifying CTE) instead of one more round trip after it.
+ *
+ * An event that no module of the system consumes (given `audience`) is stored already
+ * published: it stays in the outbox for the retention, as the module's record of what
+ * happened, but no relay claims and marks it, and it wakes none.
  * @example await outbox.append(trx, UserRegistered, { aggregateId: id, aggregateVersion: 1, data })
  * @example await outbox.insertAll(trx, [outbox.prepare(InventoryChanged, a), outbox.prepare(InventoryChanged, b)])
  */
@@ -29,6 +38,7 @@ export class OutboxWriter {
   constructor(
     private readonly schema: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly audience?: EventAudience,
   ) {
     this.table = `"${schema}".outbox`;
   }
@@ -77,14 +87,19 @@ export class OutboxWriter {
    * holds: inside a larger statement, this ties the events to that statement's own outcome.
    */
   insertSql(guard?: { from: string; where: string }): string {
-    return `INSERT INTO ${this.table} (event_id, event_type, event_version, aggregate_id, aggregate_version, occurred_at, data, metadata, correlation_id)
+    return `INSERT INTO ${this.table} (event_id, event_type, event_version, aggregate_id, aggregate_version, occurred_at, data, metadata, correlation_id, published_at)
       SELECT (doc->>'eventId')::uuid, doc->>'eventType', (doc->>'eventVersion')::int, doc->>'aggregateId', (doc->>'aggregateVersion')::int,
-        (doc->>'occurredAt')::timestamptz, doc->'data', doc->'metadata', doc->'metadata'->>'correlationId'
+        (doc->>'occurredAt')::timestamptz, doc->'data', doc->'metadata', doc->'metadata'->>'correlationId',
+        CASE WHEN (doc->'unconsumed')::boolean THEN now() END
       FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS raised(doc, ord)${guard ? `, ${guard.from} WHERE ${guard.where}` : ''}
       ORDER BY ord`;
   }
 
+  /** The rows for `insertSql`: the envelopes, each flagged `unconsumed` when no module consumes it. */
   rowsParameter(envelopes: readonly EventEnvelope[]): string {
-    return JSON.stringify(envelopes);
+    const audience = this.audience;
+    if (!audience) return JSON.stringify(envelopes);
+    return JSON.stringify(envelopes.map((envelope) => (
+      audience.consumersOf(envelope.eventType, envelope.data).length > 0 ? envelope : { ...envelope, unconsumed: true })));
   }
 }

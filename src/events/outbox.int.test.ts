@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { allModules } from '../../modules/registry.js';
+import { defineEvent } from './envelope.js';
 import { eventually } from '../testing/eventually.js';
 import type { TestPlatform } from '../testing/test-platform.js';
 import {
@@ -56,6 +58,25 @@ describe('the transactional outbox', () => {
     expect(await t.platform.events.bus.queueFor('notification').getJob(id)).toBeUndefined();
     const inbox = await admin.query('SELECT handler FROM notifications.inbox WHERE event_id = $1', [id]);
     expect(inbox.rows).toEqual([{ handler: 'test-counter' }]);
+  }, TIMEOUT);
+
+  it('an event no module consumes is stored already published, and no relay claims it', async () => {
+    const Unconsumed = defineEvent('AuditNoted', 1, z.object({ note: z.string() }));
+    const { db, outbox } = hostedContainer(t.platform, 'user').cradle;
+    const aggregateId = registration().userId;
+    const noted = await db.transaction((trx) => outbox.append(trx, Unconsumed, { aggregateId, aggregateVersion: 1, data: { note: 'kept for the record' } }));
+
+    const [row] = await outboxRows(admin, modules.publisher, [noted.eventId]);
+    expect(row).toMatchObject({ attempts: 0, locked_until: null });
+    expect(row!.published_at).toBeInstanceOf(Date);
+
+    // A consumed event written later is handled, so the relay has claimed since: still never the unconsumed one.
+    const [sentinel] = await writeEvents(t.platform, modules, 1);
+    await eventually(async () => expect((await effectCounts(admin, modules.consumer, [sentinel!.eventId])).get(sentinel!.eventId)).toBe(1), TIMEOUT);
+    const [after] = await outboxRows(admin, modules.publisher, [noted.eventId]);
+    expect(after).toMatchObject({ attempts: 0, published_at: row!.published_at });
+    const [consumed] = await outboxRows(admin, modules.publisher, [sentinel!.eventId]);
+    expect(consumed!.attempts).toBe(1);
   }, TIMEOUT);
 
   it('an old published row is pruned', async () => {
