@@ -52,6 +52,7 @@ function journalStep(name: string, extra: Partial<SagaStep<Scenario, unknown>> =
 }
 
 const fourSteps = defineSaga<Scenario>({ name: 'four-steps', steps: ['a', 'b', 'c', 'd'].map((name) => journalStep(name)) });
+const joined = defineSaga<Scenario>({ name: 'joined-steps', steps: [journalStep('a'), journalStep('b'), journalStep('c', { withPrevious: true }), journalStep('d')] });
 const awaiting = defineSaga<Scenario>({
   name: 'awaits-approval',
   steps: [
@@ -77,7 +78,7 @@ let container: ModuleContainer;
 let sagas: SagaEngine;
 let adminToken: string;
 
-const host: ModuleDefinition = { ...allModules.find((m) => m.name === 'notification')!, subscriptions: [], sagas: [fourSteps, awaiting] };
+const host: ModuleDefinition = { ...allModules.find((m) => m.name === 'notification')!, subscriptions: [], sagas: [fourSteps, joined, awaiting] };
 
 beforeAll(async () => {
   t = await startTestPlatform([allModules.find((m) => m.name === 'user')!, host], {
@@ -134,6 +135,27 @@ describe('a durable saga', () => {
     const saga = await settled(sagaId, 'COMPENSATED');
     expect(saga.failure).toMatchObject({ code: 'step-failed', step: 'b' });
     expect(await entries(sagaId)).toEqual(['do:a', 'undo:b:step-failed', 'undo:a:step-failed']);
+  });
+
+  it('commits a step declared withPrevious together with the step before it: a refusal of it undoes both from the first', async () => {
+    const done = await sagas.start(undefined, joined, { input: {} });
+    await settled(done.sagaId, 'COMPLETED');
+    expect(await entries(done.sagaId)).toEqual(['do:a', 'do:b', 'do:c', 'do:d']);
+
+    const { sagaId } = await sagas.start(undefined, joined, { input: { failAt: 'c' } });
+    const saga = await settled(sagaId, 'COMPENSATED');
+    // b's effect rolled back with c's refusal, so the saga was never past b: undone from b on.
+    expect(await entries(sagaId)).toEqual(['do:a', 'undo:b:refused', 'undo:a:refused']);
+    expect(saga.failure).toMatchObject({ code: 'refused', step: 'c' });
+  });
+
+  it('refuses to define a step withPrevious that calls out, comes first or follows a wait', () => {
+    const step = (name: string, extra: Partial<SagaStep<Scenario, unknown>> = {}) => journalStep(name, extra);
+    expect(() => defineSaga({ name: 'x', steps: [step('a', { withPrevious: true })] })).toThrow('it is the first step');
+    expect(() => defineSaga({ name: 'x', steps: [step('a'), step('b', { withPrevious: true, invoke: async () => undefined })] })).toThrow('it calls out');
+    expect(() => defineSaga({ name: 'x', steps: [step('a', { pivot: true }), step('b', { withPrevious: true, pivot: true })] })).toThrow('it is the pivot');
+    const waits = step('a', { awaits: { signal: 's', timeoutMs: () => 1, onSignal: async () => undefined } });
+    expect(() => defineSaga({ name: 'x', steps: [waits, step('b', { withPrevious: true })] })).toThrow('a awaits a signal');
   });
 
   it('refuses a second unfinished saga for the same lock key with a 409', async () => {

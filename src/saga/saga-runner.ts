@@ -95,18 +95,34 @@ export class SagaRunner {
     // to die first, the saga resumes at this step, which again does nothing. The last step
     // always commits, so a saga is never finished in memory only.
     if (!step.invoke && !step.record && !step.awaits && saga.step + 1 < definition.steps.length) return { ...saga, step: saga.step + 1 };
+    // the step whose effects were running when something failed, for the failure's name
+    let running = step;
     try {
       const invoked = patched(saga.state, await step.invoke?.(this.context(definition, saga, step)));
       return await this.commit(saga, async (trx) => {
-        const state = patched(invoked, await step.record?.(this.context(definition, { ...saga, state: invoked }, step), trx));
-        if (step.awaits) {
-          const timeoutMs = step.awaits.timeoutMs(this.context(definition, { ...saga, state }, step));
-          return { status: 'WAITING', step: saga.step, ...this.changed(saga, state), awaiting: step.awaits.signal, deadlineInMs: timeoutMs, attempts: 0, lastError: null, wakeInMs: timeoutMs, wakeOnSignal: true, keepLease: false };
+        running = step;
+        let reached = saga;
+        let state = patched(invoked, await step.record?.(this.context(definition, { ...saga, state: invoked }, step), trx));
+        // Following steps declared `withPrevious` commit in this same transaction: one commit and
+        // one checkpoint fewer. A failure of one rolls back all of them, and the saga resumes
+        // at the first.
+        while (definition.steps[reached.step + 1]?.withPrevious) {
+          reached = { ...reached, step: reached.step + 1 };
+          const folded = running = definition.steps[reached.step]!;
+          const ctx = this.context(definition, { ...reached, state }, folded);
+          state = patched(state, await inSpan(`saga.step ${saga.sagaType}/${folded.name}`, {
+            attributes: { 'saga.id': saga.id, 'saga.type': saga.sagaType, 'saga.step': reached.step, 'saga.attempt': saga.attempts + 1 },
+          }, async () => folded.record?.(ctx, trx)));
         }
-        return this.afterStep(definition, saga, state);
+        const awaits = definition.steps[reached.step]!.awaits;
+        if (awaits) {
+          const timeoutMs = awaits.timeoutMs(this.context(definition, { ...reached, state }, definition.steps[reached.step]!));
+          return { status: 'WAITING', step: reached.step, ...this.changed(saga, state), awaiting: awaits.signal, deadlineInMs: timeoutMs, attempts: 0, lastError: null, wakeInMs: timeoutMs, wakeOnSignal: true, keepLease: false };
+        }
+        return this.afterStep(definition, reached, state);
       });
     } catch (error) {
-      return this.failed(definition, saga, step, error);
+      return this.failed(definition, saga, running, error);
     }
   }
 

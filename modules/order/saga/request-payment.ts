@@ -20,6 +20,8 @@ export type PaymentOutcome = z.infer<typeof PaymentOutcome>;
  */
 export const requestPayment: SagaStep<PlaceOrderState, OrderCradle> = {
   name: 'request-payment',
+  // Commits with reserve-inventory's record: the order is marked reserved and asks for payment in one transaction.
+  withPrevious: true,
   async record(ctx, trx) {
     const { orderId, customerId, paymentMethodId, totalCents, currency } = ctx.state;
     // Raised only with the status change it belongs to, so a repeated step asks once; written in the same statement.
