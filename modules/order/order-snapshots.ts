@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Order } from './domain/order.js';
 
 /** Orders in flight this process remembers at most; the one appended to longest ago goes first. */
@@ -17,9 +18,23 @@ export interface Snapshot {
  */
 export class OrderSnapshots {
   private readonly known = new Map<string, Snapshot>();
+  /** appended in a transaction still open: the next command in the same transaction decides on it */
+  private readonly uncommitted = new WeakMap<Knex.Transaction, Map<string, Snapshot>>();
 
-  get(orderId: string): Snapshot | undefined {
-    return this.known.get(orderId);
+  /** What `trx` itself appended last, or else what the last commit left. */
+  get(orderId: string, trx?: Knex.Transaction): Snapshot | undefined {
+    return (trx && this.uncommitted.get(trx)?.get(orderId)) ?? this.known.get(orderId);
+  }
+
+  /** An append `trx` made: seen by that transaction at once, by everyone once it commits (forgotten if it rolls back). */
+  appended(trx: Knex.Transaction, orderId: string, snapshot: Snapshot): void {
+    let pending = this.uncommitted.get(trx);
+    if (!pending) {
+      pending = new Map();
+      this.uncommitted.set(trx, pending);
+    }
+    pending.set(orderId, snapshot);
+    trx.executionPromise.then(() => this.remember(orderId, snapshot), () => this.forget(orderId)).catch(() => undefined);
   }
 
   /** Kept while the order can still move; a settled order is read from the stream when (rarely) asked again. */

@@ -56,7 +56,7 @@ export class OrderStream {
 
   /** Decides `command` on the current stream and appends what it records; nothing when it had its effect already. */
   async execute(trx: Knex.Transaction, orderId: string, command: OrderCommand, options: ExecuteOptions = {}): Promise<{ order: PlacedOrder; recorded: OrderEvent[] }> {
-    const known = this.snapshots.get(orderId);
+    const known = this.snapshots.get(orderId, trx);
     const decided = known ? await this.fromSnapshot(trx, orderId, command, known, options) : undefined;
     if (decided) return decided;
     const { order, version } = await this.load(trx, orderId);
@@ -117,9 +117,8 @@ export class OrderStream {
       if (events.length > 1) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
       return undefined;
     }
-    const snapshot = { order: state, version };
     // Remembered once committed; a rollback leaves the stream where it was, so the snapshot goes.
-    trx.executionPromise.then(() => this.snapshots.remember(orderId, snapshot), () => this.snapshots.forget(orderId)).catch(() => undefined);
+    this.snapshots.appended(trx, orderId, { order: state, version });
     return state;
   }
 }
