@@ -43,7 +43,7 @@ const SagaCard = z.object({
   name: z.string(),
   steps: z.array(z.object({
     name: z.string(), invoke: z.boolean(), record: z.boolean(), awaits: z.string().nullable().describe('the signal awaited after the step'),
-    compensation: z.array(z.enum(['invoke', 'record'])), pivot: z.boolean(),
+    compensation: z.array(z.enum(['invoke', 'record'])), pivot: z.boolean(), withPrevious: z.boolean(),
   })),
 });
 

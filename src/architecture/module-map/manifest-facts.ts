@@ -52,7 +52,7 @@ export function declaredRoutes(module: ModuleDefinition): RouteCard[] {
     .sort((a, b) => byText(a.path, b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
 }
 
-/** A saga's steps as the definition exposes them: names, effects, the signal awaited, compensation, pivot. */
+/** A saga's steps as the definition exposes them: names, effects, the signal awaited, compensation, pivot, shared commits. */
 export function sagaCard(saga: SagaDefinition<unknown, unknown>): SagaCard {
   return {
     name: saga.name,
@@ -66,6 +66,7 @@ export function sagaCard(saga: SagaDefinition<unknown, unknown>): SagaCard {
         ...(typeof step.compensate?.record === 'function' ? ['record' as const] : []),
       ],
       pivot: step.pivot === true,
+      withPrevious: step.withPrevious === true,
     })),
   };
 }

@@ -81,6 +81,8 @@ export interface SagaStepCard {
   compensation: ('invoke' | 'record')[];
   /** the point of no return */
   pivot: boolean;
+  /** commits in the same transaction as the step before it */
+  withPrevious: boolean;
 }
 
 export interface TableCard {

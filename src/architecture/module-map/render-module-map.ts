@@ -197,7 +197,7 @@ function modulePage(map: ModuleMap, module: ModuleCard): string {
     lines.push(
       `### ${code(saga.name)}`, '',
       ...table(['#', 'step', 'does', 'then waits for', 'compensation'], saga.steps.map((step, position) => [
-        String(position + 1), `${code(step.name)}${step.pivot ? ' **pivot**' : ''}`, stepDoes(step),
+        String(position + 1), `${code(step.name)}${step.pivot ? ' **pivot**' : ''}${step.withPrevious ? ' (commits with the step before)' : ''}`, stepDoes(step),
         step.awaits ? `signal ${code(step.awaits)}` : '—', list(step.compensation, 'none'),
       ])),
     );
