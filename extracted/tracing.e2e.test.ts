@@ -70,6 +70,8 @@ it('follows one order across the proxy, the extracted service, the relay, the pa
     const names = new Set(trace().flatMap((span) => [`${span.service} ${span.name}`, `any ${span.name}`]));
     expect(expected.filter(([service, name]) => !names.has(`${service} ${name}`)), [...names].join('\n')).toEqual([]);
   }, 15_000, 200);
+  // One span for the route that served the POST, not one for each of its middleware.
+  expect(trace().filter((span) => span.name === 'router - /api/v1/orders').map((span) => span.service)).toEqual(['order-service']);
   // The extracted service's side of the hop is a server span of the same trace.
   expect(trace().some((span) => span.service === 'order-service' && span.kind === 2)).toBe(true);
   // A prepared statement's span is named by its label; its SQL, a CTE of over a kilobyte, is cut to the default limit.
