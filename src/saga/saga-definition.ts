@@ -67,9 +67,9 @@ export interface SagaStep<State, Services> {
   /**
    * Commit this step's `record` in the same transaction as the step before it, right after
    * it: one commit and one checkpoint fewer, and the saga is never seen between the two. A
-   * failure of either rolls both back, and the saga resumes at the first (whose compensation
-   * then runs, as for any failed step). Only for a step with nothing to call out (no
-   * `invoke`), not the pivot, after a step that does not await a signal.
+   * failure of either rolls both back, and the saga is still at the first: retried or
+   * compensated from there, as for any failed step. Only for a step with nothing to call out
+   * (no `invoke`), not the pivot, after a step that does not await a signal.
    */
   withPrevious?: boolean;
 }
