@@ -33,6 +33,9 @@ const settled = (saga: SagaRecord) => saga.status === 'COMPLETED' || saga.status
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
 
+/** What a saga step's span says: which saga, which step, which attempt. */
+const stepAttributes = (saga: SagaRecord) => ({ 'saga.id': saga.id, 'saga.type': saga.sagaType, 'saga.step': saga.step, 'saga.attempt': saga.attempts + 1 });
+
 /** The state with a step's patch merged in; the very same object when the step handed nothing on, so it is not written again. */
 const patched = <State extends object>(state: State, patch: StatePatch<State>): State =>
   patch && Object.keys(patch).length > 0 ? { ...state, ...patch } : state;
@@ -66,7 +69,7 @@ export class SagaRunner {
     const span = saga.status === 'COMPENSATING' ? 'saga.compensate' : saga.status === 'WAITING' ? 'saga.resume' : 'saga.step';
     return inSpan(`${span} ${saga.sagaType}/${this.stepName(definition, saga.step)}`, {
       parent: saga.traceparent ?? undefined,
-      attributes: { 'saga.id': saga.id, 'saga.type': saga.sagaType, 'saga.step': saga.step, 'saga.attempt': saga.attempts + 1 },
+      attributes: stepAttributes(saga),
     }, () => this.unit(definition, saga));
   }
 
@@ -111,7 +114,7 @@ export class SagaRunner {
           const folded = running = definition.steps[reached.step]!;
           const ctx = this.context(definition, { ...reached, state }, folded);
           state = patched(state, await inSpan(`saga.step ${saga.sagaType}/${folded.name}`, {
-            attributes: { 'saga.id': saga.id, 'saga.type': saga.sagaType, 'saga.step': reached.step, 'saga.attempt': saga.attempts + 1 },
+            attributes: stepAttributes(reached),
           }, async () => folded.record?.(ctx, trx)));
         }
         const awaits = definition.steps[reached.step]!.awaits;
