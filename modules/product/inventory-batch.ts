@@ -6,8 +6,9 @@ import { InventoryChanged, type ReservationOutcome } from './contract.js';
 import { ReservationNotHeld } from './domain/product-problems.js';
 import { decideCommit, decideRelease, decideReserve, type Reservation, type ReservationLines } from './domain/reservation-decisions.js';
 import { availableUnits, unitMove, type MoveReason, type StockLevel, type UnitMove } from './domain/stock-level.js';
+import { lockInventoryState } from './inventory-state.js';
 import { InventoryWrites } from './inventory-writes.js';
-import type { MovedStock, ProductRepository } from './repository.js';
+import type { MovedStock } from './repository.js';
 import type { ReservationRepository } from './reservation-repository.js';
 import type { ProductCradle } from './product-services.js';
 
@@ -42,13 +43,11 @@ const OK: MoveResult = { kind: 'answered', outcome: { ok: true } };
  */
 export class InventoryBatch {
   private readonly db: Knex;
-  private readonly products: ProductRepository;
   private readonly reservations: ReservationRepository;
   private readonly outbox: OutboxWriter;
 
-  constructor(deps: Pick<ProductCradle, 'db' | 'productRepository' | 'reservationRepository' | 'outbox'>) {
+  constructor(deps: Pick<ProductCradle, 'db' | 'reservationRepository' | 'outbox'>) {
     this.db = deps.db;
-    this.products = deps.productRepository;
     this.reservations = deps.reservationRepository;
     this.outbox = deps.outbox;
   }
@@ -57,8 +56,9 @@ export class InventoryBatch {
     return this.db.transaction(async (trx) => {
       const ids = [...new Set(queued.map(({ move }) => move.reservationId))];
       await this.reservations.lockIds(trx, ids);
-      const reservations = await this.reservations.load(trx, ids);
-      const stock = await this.products.lockStock(trx, productsTouched(queued, reservations));
+      const { reservations, stock } = await lockInventoryState(trx, {
+        reservationIds: ids, holdingIds: idsHolding(queued), productIds: productsAskedFor(queued),
+      });
       const locked: Locked = { reservations, stock, writes: new InventoryWrites(this.outbox) };
       const results = queued.map(({ move, context }) => runWithContext(context, () => this.applyOne(move, locked)));
       await locked.writes.flush(trx);
@@ -133,14 +133,16 @@ const shifted = (level: StockLevel, move: UnitMove): StockLevel =>
 /** What the table's CHECK constraints allow: no negative counter, no more reserved than on hand. */
 const isPossible = (level: StockLevel): boolean => level.onHand >= 0 && level.reserved >= 0 && level.sold >= 0 && level.reserved <= level.onHand;
 
-/** Every product a batch may move: what reserves ask for and what held reservations hold. */
-function productsTouched(queued: readonly QueuedMove[], reservations: ReadonlyMap<string, Reservation>): Set<string> {
-  const touched = new Set<string>();
-  for (const { move } of queued) {
-    const lines = move.kind === 'reserve' ? move.wanted : (reservations.get(move.reservationId)?.lines ?? new Map<string, number>());
-    for (const productId of lines.keys()) touched.add(productId);
-  }
-  return touched;
+/** The products reserves ask for; with those the reservations of idsHolding hold, every product a batch may move. */
+function productsAskedFor(queued: readonly QueuedMove[]): Set<string> {
+  const asked = new Set<string>();
+  for (const { move } of queued) if (move.kind === 'reserve') for (const productId of move.wanted.keys()) asked.add(productId);
+  return asked;
+}
+
+/** The reservations whose own lines say what a release or commit moves. */
+function idsHolding(queued: readonly QueuedMove[]): string[] {
+  return [...new Set(queued.flatMap(({ move }) => (move.kind === 'reserve' ? [] : [move.reservationId])))];
 }
 
 function unreachable(move: never): never {

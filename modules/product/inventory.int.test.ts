@@ -227,7 +227,7 @@ describe('under concurrent load', () => {
     const cradle = productCradleOf(t.platform.modules.find((m) => m.definition.name === 'product')!.container);
     // Ledgers of their own, as other instances of the monolith on the same database would have.
     const ledgers = Array.from({ length: 3 }, () => new InventoryLedger({
-      inventoryBatch: new InventoryBatch({ db: cradle.db, productRepository: cradle.productRepository, reservationRepository: cradle.reservationRepository, outbox: cradle.outbox }),
+      inventoryBatch: new InventoryBatch({ db: cradle.db, reservationRepository: cradle.reservationRepository, outbox: cradle.outbox }),
     }));
     const wanted = new Map([[id, 1]]);
     const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => ledgers[i % 3]!.submit({ kind: 'reserve', reservationId: reservationId(), wanted })));

@@ -62,10 +62,6 @@ export const productColumns = (alias?: string): string[] => COLUMNS.map((column)
 
 // Every order prices its lines with it: one text for any number of ids.
 const FIND_MANY = new PreparedStatement<ProductRow>('product-find-many', `SELECT ${COLUMNS.join(', ')} FROM products WHERE id = ANY(?::uuid[])`);
-const LOCK_STOCK = new PreparedStatement<Pick<ProductRow, 'id' | 'on_hand' | 'reserved' | 'sold' | 'version'>>('product-lock-stock',
-  'SELECT id, on_hand, reserved, sold, version FROM products WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE',
-);
-
 /** SQL for the products table; writes take the caller's transaction and bump the version. */
 export class ProductRepository {
   private readonly db: Knex;
@@ -105,18 +101,6 @@ export class ProductRepository {
 
   async setOnHand(trx: Knex.Transaction, id: string, onHand: number): Promise<StoredProduct> {
     return this.bump(trx, id, { on_hand: onHand });
-  }
-
-  /**
-   * Locks the rows in id order, the one order every inventory transaction uses, so two
-   * transactions never wait for each other in a circle; answers each row's counters and
-   * version as locked. Unknown ids are simply absent.
-   */
-  async lockStock(trx: Knex.Transaction, ids: Iterable<string>): Promise<Map<string, MovedStock>> {
-    const wanted = [...new Set(ids)].filter(isProductId).sort();
-    if (wanted.length === 0) return new Map();
-    const { rows } = await LOCK_STOCK.run(trx, [wanted]);
-    return new Map(rows.map((row) => [row.id, { stock: { onHand: row.on_hand, reserved: row.reserved, sold: row.sold }, version: row.version }]));
   }
 
   private async bump(trx: Knex.Transaction, id: string, values: Record<string, unknown>): Promise<StoredProduct> {
