@@ -135,9 +135,13 @@ export class OrderPlacement {
   private async write(trx: Knex.Transaction, placement: Placement): Promise<PlacedOrderAnswer> {
     const { orderStream, idempotencyKeys, sagas } = this.deps;
     const { customerId, idempotencyKey, hash, order } = placement;
-    const taken = await idempotencyKeys.claim(trx, customerId, idempotencyKey, hash, order.orderId);
-    if (taken) return { id: taken, status: 'PENDING', replayed: true };
-    await orderStream.place(trx, { type: 'PlaceOrder', ...order });
+    const placed = await orderStream.place(trx, { type: 'PlaceOrder', ...order }, { customerId, key: idempotencyKey, hash });
+    if (!placed) {
+      // The key was claimed first by another request: its order is the answer (or a 422 for another body).
+      const earlier = await idempotencyKeys.find(customerId, idempotencyKey, hash, trx);
+      if (!earlier) throw new Error(`Idempotency-Key ${idempotencyKey} was claimed, yet holds no order`);
+      return { id: earlier, status: 'PENDING', replayed: true };
+    }
     await sagas.start(trx, placeOrderSaga, { lockKey: order.orderId, input: placement.saga });
     return { id: order.orderId, status: 'PENDING', replayed: false };
   }

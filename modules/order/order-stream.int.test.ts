@@ -32,10 +32,11 @@ afterAll(async () => {
 
 async function placed(stream: OrderStream): Promise<string> {
   const orderId = uuidv7();
+  const customerId = uuidv7();
   await db.transaction((trx) => stream.place(trx, {
-    type: 'PlaceOrder', orderId, customerId: uuidv7(), currency: 'EUR', paymentMethodId: uuidv7(),
+    type: 'PlaceOrder', orderId, customerId, currency: 'EUR', paymentMethodId: uuidv7(),
     lines: [{ productId: uuidv7(), sku: 'SKU-1', name: 'One', quantity: 2, unitPriceCents: 500 }],
-  }));
+  }, { customerId, key: `key-${orderId}`, hash: 'h' }));
   return orderId;
 }
 
@@ -91,5 +92,24 @@ describe('the order stream', () => {
     await db.transaction((trx) => stream.execute(trx, orderId, { type: 'MarkReserved', reservationId: 'r-4' }));
     expect(await events(orderId)).toEqual(['1:OrderPlaced', '2:InventoryReserved']);
     expect(await published(orderId)).toEqual(['RESERVED']);
+  });
+
+  it('starts no stream under an Idempotency-Key claimed already, and leaves the first order as it was', async () => {
+    const stream = new OrderStream(deps);
+    const customerId = uuidv7();
+    const claim = { customerId, key: 'same-key', hash: 'h' };
+    const command = (orderId: string) => ({
+      type: 'PlaceOrder' as const, orderId, customerId, currency: 'EUR', paymentMethodId: uuidv7(),
+      lines: [{ productId: uuidv7(), sku: 'SKU-1', name: 'One', quantity: 1, unitPriceCents: 500 }],
+    });
+    const [first, second] = [uuidv7(), uuidv7()];
+    expect(await db.transaction((trx) => stream.place(trx, command(first), claim))).toMatchObject({ orderId: first, status: 'PENDING' });
+    expect(await db.transaction((trx) => stream.place(trx, command(second), claim))).toBeUndefined();
+    expect(await events(second)).toEqual([]);
+    expect(await readModel(second)).toBeUndefined();
+    expect((await admin.query('SELECT event_type FROM orders.outbox WHERE aggregate_id = $1', [second])).rows).toEqual([]);
+    expect(await events(first)).toEqual(['1:OrderPlaced']);
+    const { rows } = await admin.query('SELECT order_id FROM orders.idempotency_keys WHERE customer_id = $1', [customerId]);
+    expect(rows).toEqual([{ order_id: first }]);
   });
 });

@@ -7,7 +7,7 @@ import { evolve, fold, initialOrder, type Order, type OrderEvent, type PlacedOrd
 import { OrderNotFound } from './domain/order-problems.js';
 import { OrderSnapshots, type Snapshot } from './order-snapshots.js';
 import { publicationOf } from './order-publications.js';
-import { StreamAppend } from './stream-append.js';
+import { StreamAppend, type Append, type IdempotencyClaim } from './stream-append.js';
 
 /** Another writer appended to the stream first; the caller retries from a fresh read. */
 export class StreamConflict extends Error {
@@ -68,12 +68,17 @@ export class OrderStream {
   }
 
   /**
-   * Starts the stream of a new order. Nothing to read first: the order id was made for this
-   * very request, so its stream is empty; were it not, the append's version check refuses it.
+   * Starts the stream of a new order under its Idempotency-Key, in one statement: undefined,
+   * with nothing written, when the key was claimed already. Nothing to read first: the order
+   * id was made for this very request, so its stream is empty; were it not, the append's
+   * version check refuses it.
    */
-  async place(trx: Knex.Transaction, command: PlaceOrder): Promise<PlacedOrder> {
-    const after = await this.append(trx, command.orderId, initialOrder, 0, decide(command, initialOrder), {});
-    if (!after) throw new StreamConflict(`order ${command.orderId} exists already`);
+  async place(trx: Knex.Transaction, command: PlaceOrder, claim: IdempotencyClaim): Promise<PlacedOrder | undefined> {
+    const { append, after } = this.drafted(command.orderId, initialOrder, 0, decide(command, initialOrder), {});
+    const { claimed, whole } = await this.appendStatement.runClaiming(trx, append, claim);
+    if (!claimed) return undefined;
+    if (!whole) throw new StreamConflict(`order ${command.orderId} exists already`);
+    this.snapshots.appended(trx, command.orderId, { order: after, version: append.expectedVersion + append.events.length });
     return after as PlacedOrder;
   }
 
@@ -98,6 +103,20 @@ export class OrderStream {
 
   /** Appends `events` at the versions after `expectedVersion`; undefined when the stream was not at that version. */
   private async append(trx: Knex.Transaction, orderId: string, before: Order, expectedVersion: number, events: readonly OrderEvent[], options: ExecuteOptions): Promise<Order | undefined> {
+    const { append, after } = this.drafted(orderId, before, expectedVersion, events, options);
+    const whole = await this.appendStatement.run(trx, append);
+    if (!whole) {
+      // Several events may have gone in partly: only a rollback undoes that.
+      if (events.length > 1) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
+      return undefined;
+    }
+    // Remembered once committed; a rollback leaves the stream where it was, so the snapshot goes.
+    this.snapshots.appended(trx, orderId, { order: after, version: expectedVersion + events.length });
+    return after;
+  }
+
+  /** What appending `events` writes (the events, the order as they leave it, its publications), and that order. */
+  private drafted(orderId: string, before: Order, expectedVersion: number, events: readonly OrderEvent[], options: ExecuteOptions): { append: Append; after: Order } {
     let state = before;
     let version = expectedVersion;
     const published: EventEnvelope[] = [];
@@ -111,14 +130,6 @@ export class OrderStream {
     if (state.status === 'NONE') throw new Error(`order ${orderId}: events that leave no order`);
     published.push(...(options.alsoPublish?.() ?? []));
     const correlationId = currentContext()?.correlationId ?? orderId;
-    const whole = await this.appendStatement.run(trx, { orderId, correlationId, expectedVersion, events, order: state, published });
-    if (!whole) {
-      // Several events may have gone in partly: only a rollback undoes that.
-      if (events.length > 1) throw new StreamConflict(`order ${orderId} moved past version ${expectedVersion}`);
-      return undefined;
-    }
-    // Remembered once committed; a rollback leaves the stream where it was, so the snapshot goes.
-    this.snapshots.appended(trx, orderId, { order: state, version });
-    return state;
+    return { append: { orderId, correlationId, expectedVersion, events, order: state, published }, after: state };
   }
 }

@@ -15,25 +15,31 @@ export interface Append {
   published: readonly EventEnvelope[];
 }
 
-/**
- * Appends to an order's stream, updates its read model and writes its public events in ONE
- * statement (data-modifying CTEs): one round trip instead of one per table. The events go
- * in only when the stream is exactly at the expected version (so a decision made on an
- * out-of-date copy of the order writes nothing), and with ON CONFLICT DO NOTHING on
- * (order, version), which settles two writers racing from the same version. The read model
- * and the outbox are written only when every event went in. A single event that did not go
- * in leaves nothing written; of several, the ones that fitted stay, and the caller's
- * transaction must roll back. Built once per module: the text depends only on the schema.
- */
-export class StreamAppend {
-  private readonly statement: PreparedStatement<{ whole: boolean }>;
+/** The Idempotency-Key a new order is placed under: claimed in the statement that starts its stream. */
+export interface IdempotencyClaim {
+  customerId: string;
+  key: string;
+  /** the request's digest (requestHash), so a replay with another body is told apart */
+  hash: string;
+}
 
-  constructor(schema: string, private readonly outbox: OutboxWriter) {
-    this.statement = new PreparedStatement('order-stream-append', `WITH appended AS (
+/**
+ * The statement's text. With `claimsKey`, it first claims the order's Idempotency-Key, and the
+ * events go in only when the claim did: a key taken already (a retried request, or one still
+ * committing, whose claim this waits for) leaves nothing written.
+ */
+function appendSql(schema: string, outbox: OutboxWriter, claimsKey: boolean): string {
+  const claim = claimsKey ? `claimed AS (
+        INSERT INTO "${schema}".idempotency_keys (customer_id, key, request_hash, order_id) VALUES (?::uuid, ?, ?, ?::uuid)
+        ON CONFLICT (customer_id, key) DO NOTHING
+        RETURNING order_id
+      ), ` : '';
+  return `WITH ${claim}appended AS (
         INSERT INTO "${schema}".order_events (order_id, version, event_type, data, correlation_id)
         SELECT ?::uuid, (event->>'version')::int, event->>'type', event->'data', ?
         FROM jsonb_array_elements(?::jsonb) AS recorded(event)
-        WHERE (SELECT coalesce(max(version), 0) FROM "${schema}".order_events WHERE order_id = ?::uuid) = ?::int
+        WHERE (SELECT coalesce(max(version), 0) FROM "${schema}".order_events WHERE order_id = ?::uuid) = ?::int${claimsKey ? `
+          AND EXISTS (SELECT 1 FROM claimed)` : ''}
         ON CONFLICT (order_id, version) DO NOTHING
         RETURNING version
       ), stream AS (
@@ -47,11 +53,45 @@ export class StreamAppend {
       ), published AS (
         ${outbox.insertSql({ from: 'stream', where: 'stream.whole' })}
       )
-      SELECT whole FROM stream`);
+      SELECT whole${claimsKey ? ', EXISTS (SELECT 1 FROM claimed) AS claimed' : ''} FROM stream`;
+}
+
+/**
+ * Appends to an order's stream, updates its read model and writes its public events in ONE
+ * statement (data-modifying CTEs): one round trip instead of one per table. The events go
+ * in only when the stream is exactly at the expected version (so a decision made on an
+ * out-of-date copy of the order writes nothing), and with ON CONFLICT DO NOTHING on
+ * (order, version), which settles two writers racing from the same version. The read model
+ * and the outbox are written only when every event went in. A single event that did not go
+ * in leaves nothing written; of several, the ones that fitted stay, and the caller's
+ * transaction must roll back. A new order's first append also claims its Idempotency-Key.
+ * Built once per module: the texts depend only on the schema.
+ */
+export class StreamAppend {
+  private readonly statement: PreparedStatement<{ whole: boolean }>;
+  private readonly claimingStatement: PreparedStatement<{ whole: boolean; claimed: boolean }>;
+
+  constructor(schema: string, private readonly outbox: OutboxWriter) {
+    this.statement = new PreparedStatement('order-stream-append', appendSql(schema, outbox, false));
+    this.claimingStatement = new PreparedStatement('order-stream-start', appendSql(schema, outbox, true));
   }
 
   /** True when every event was appended (and so the read model and outbox written); false when another writer got there first. */
   async run(trx: Knex.Transaction, append: Append): Promise<boolean> {
+    const { rows } = await this.statement.run(trx, this.parameters(append));
+    return rows[0]?.whole === true;
+  }
+
+  /**
+   * A new order's first events, written only when its Idempotency-Key is claimed by them:
+   * `claimed` false (nothing written) when the key was taken already.
+   */
+  async runClaiming(trx: Knex.Transaction, append: Append, claim: IdempotencyClaim): Promise<{ whole: boolean; claimed: boolean }> {
+    const { rows } = await this.claimingStatement.run(trx, [claim.customerId, claim.key, claim.hash, append.orderId, ...this.parameters(append)]);
+    return { whole: rows[0]?.whole === true, claimed: rows[0]?.claimed === true };
+  }
+
+  private parameters(append: Append): Knex.RawBinding[] {
     const { order } = append;
     const events = append.events.map((event, index) => ({ version: append.expectedVersion + index + 1, type: event.type, data: event.data }));
     const row = {
@@ -59,10 +99,9 @@ export class StreamAppend {
       payment_method_id: order.paymentMethodId, payment_id: order.paymentId, cancellation_reason: order.cancellationReason,
       version: append.expectedVersion + append.events.length,
     };
-    const { rows } = await this.statement.run(trx, [
+    return [
       append.orderId, append.correlationId, JSON.stringify(events), append.orderId, append.expectedVersion, events.length, JSON.stringify(row),
       this.outbox.rowsParameter(append.published),
-    ]);
-    return rows[0]?.whole === true;
+    ];
   }
 }
