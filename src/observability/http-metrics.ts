@@ -32,8 +32,9 @@ interface LabelledSeries {
 }
 
 /**
- * The series of each label set, bound once: observing through a bound series skips hashing
- * the labels on every request. Label values are bounded, and so is this map.
+ * The series of each label set, bound once: a request skips building its label object and
+ * binding it again (prom-client still checks and hashes the bound labels at each
+ * observation, about 0.8 µs for a duration and a count). Label values are bounded, and so is this map.
  */
 const boundSeries = new WeakMap<HttpMetrics, Map<string, LabelledSeries>>();
 
