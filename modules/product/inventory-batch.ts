@@ -133,7 +133,7 @@ const shifted = (level: StockLevel, move: UnitMove): StockLevel =>
 /** What the table's CHECK constraints allow: no negative counter, no more reserved than on hand. */
 const isPossible = (level: StockLevel): boolean => level.onHand >= 0 && level.reserved >= 0 && level.sold >= 0 && level.reserved <= level.onHand;
 
-/** The products reserves ask for; with those the reservations of idsHolding hold, every product a batch may move. */
+/** The products that reserves ask for. With the lines of the reservations that idsHolding names, every product a batch may move. */
 function productsAskedFor(queued: readonly QueuedMove[]): Set<string> {
   const asked = new Set<string>();
   for (const { move } of queued) if (move.kind === 'reserve') for (const productId of move.wanted.keys()) asked.add(productId);
