@@ -9,6 +9,7 @@ import { loadConfig } from './src/config/config.js';
 import { withDatabase } from './src/db/database-url.js';
 import { dropDatabase } from './src/db/provision.js';
 import { createLogger } from './src/observability/logger.js';
+import { removeKeysUnder } from './src/testing/redis-keys.js';
 import { dropDatabasesOfDeadRuns, testDatabaseName } from './src/testing/test-database.js';
 import { allModules } from './modules/registry.js';
 
@@ -33,6 +34,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const platform = createPlatform({ config, log, modules: allModules });
   await platform.seed({ demoData: false });
   await platform.close();
+  // The platform made its queues under this prefix; test files use prefixes of their own.
+  await removeKeysUnder(config.REDIS_URL, config.REDIS_PREFIX);
 
   project.provide('adminDatabaseUrl', adminUrl);
   project.provide('templateDatabase', template);

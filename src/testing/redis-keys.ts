@@ -1,5 +1,5 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from '../events/redis-connection.js';
+import { connectRedis, type RedisClient } from '../events/redis-connection.js';
 
 /**
  * Keys matching `pattern`, a page at a time, with SCAN, never KEYS, so a shared Redis is not blocked.
@@ -27,4 +27,18 @@ export async function deleteRedisKeys(redis: RedisClient, pattern: string): Prom
     else deleted += await redis.unlink(...keys);
   }
   return deleted;
+}
+
+/**
+ * Deletes every key under `prefix` over a connection of its own, made and closed here. For
+ * clean-up once the platform that used the keys has closed: a platform still running can
+ * write keys again (a queue's meta, a saga's wake-up job) after they were deleted.
+ */
+export async function removeKeysUnder(redisUrl: string, prefix: string): Promise<void> {
+  const redis = connectRedis(redisUrl);
+  try {
+    await deleteRedisKeys(redis, `${prefix}*`);
+  } finally {
+    redis.disconnect();
+  }
 }

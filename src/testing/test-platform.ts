@@ -9,7 +9,7 @@ import { cloneDatabase, dropDatabase } from '../db/provision.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { HttpClient, type Exchange } from './http-client.js';
 import { OpenApiConformance } from './openapi-conformance.js';
-import { deleteRedisKeys } from './redis-keys.js';
+import { removeKeysUnder } from './redis-keys.js';
 import { testDatabaseName } from './test-database.js';
 
 export interface TestPlatform {
@@ -82,8 +82,8 @@ export async function startTestPlatform(modules: readonly ModuleDefinition[], op
     async close() {
       await extracted?.close();
       await closeServer(server, 1_000);
-      await deleteRedisKeys(platform.redis, `${redisPrefix}*`).catch(() => undefined);
       await platform.close();
+      await removeKeysUnder(config.REDIS_URL, redisPrefix).catch(() => undefined);
       await dropDatabase(serverUrl, database);
       // Every e2e file is also a contract test: an answer /openapi.json does not allow fails the file.
       const { violations } = new OpenApiConformance(platform.http.document).check(exchanges);

@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { withDatabase } from '../db/database-url.js';
 import { cloneDatabase, dropDatabase } from '../db/provision.js';
-import { connectRedis } from '../events/redis-connection.js';
-import { deleteRedisKeys } from './redis-keys.js';
+import { removeKeysUnder } from './redis-keys.js';
 import { testDatabaseName } from './test-database.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,9 +30,7 @@ export async function provisionTestSite(): Promise<TestSite> {
   return {
     env, databaseUrl,
     async close() {
-      const redis = connectRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-      await deleteRedisKeys(redis, `${redisPrefix}*`).catch(() => undefined);
-      redis.disconnect();
+      await removeKeysUnder(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', redisPrefix).catch(() => undefined);
       await dropDatabase(serverUrl, database);
     },
   };
