@@ -30,14 +30,15 @@ export async function deleteRedisKeys(redis: RedisClient, pattern: string): Prom
 }
 
 /**
- * Deletes every key under `prefix` over a connection of its own, made and closed here. For
- * clean-up once the platform that used the keys has closed: a platform still running can
- * write keys again (a queue's meta, a saga's wake-up job) after they were deleted.
+ * Deletes every key of a REDIS_PREFIX (`<prefix>:…`, not those of a longer prefix that starts
+ * alike) over a connection of its own, made and closed here. For clean-up once the platform
+ * that used the keys has closed: a platform still running can write keys again (a queue's
+ * meta, a saga's wake-up job) after they were deleted.
  */
 export async function removeKeysUnder(redisUrl: string, prefix: string): Promise<void> {
   const redis = connectRedis(redisUrl);
   try {
-    await deleteRedisKeys(redis, `${prefix}*`);
+    await deleteRedisKeys(redis, `${prefix}:*`);
   } finally {
     redis.disconnect();
   }
