@@ -22,6 +22,7 @@ interface StateRow {
  * Reading the reservations in the same statement is safe because their ids are locked
  * already (advisory locks, a statement earlier): whoever wrote them last has committed
  * before this statement's snapshot. A product row is re-read as locked, whatever the snapshot.
+ * Rows come in id order: a reservation's lines by product id, the order its moves are made in.
  */
 const LOCK_STATE = new PreparedStatement<StateRow>('inventory-lock-state', `WITH held AS (
     SELECT r.id, r.status, l.product_id, l.quantity
@@ -35,7 +36,7 @@ const LOCK_STATE = new PreparedStatement<StateRow>('inventory-lock-state', `WITH
   SELECT 'reservation' AS kind, id, status, product_id, quantity, NULL::int AS on_hand, NULL::int AS reserved, NULL::int AS sold, NULL::int AS version FROM held
   UNION ALL
   SELECT 'product', id::text, NULL, NULL, NULL, on_hand, reserved, sold, version FROM stock
-  ORDER BY kind DESC, id, product_id`);
+  ORDER BY id, product_id`);
 
 export interface InventoryStateWanted {
   /** every reservation the batch touches */
