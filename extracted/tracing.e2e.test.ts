@@ -89,3 +89,22 @@ it('follows one order across the proxy, the extracted service, the relay, the pa
     for (const secret of ['a long enough password', customer.token, '4242424242424242']) expect(process.output()).not.toContain(secret);
   }
 }, 120_000);
+
+it('leaves out the PostgreSQL spans, and only those, when OTEL_NODE_DISABLED_INSTRUMENTATIONS names pg', async () => {
+  const serviceName = 'monolith-without-pg';
+  const monolith = await startProcess('scripts/start.ts', {
+    ...site.env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: serviceName, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg',
+  }, ['--import', './src/observability/instrument.ts']);
+  running.push(monolith);
+  // A catalogue search reads the database in the request's own trace.
+  const search = await new HttpClient(monolith.url).get<{ items: unknown[] }>('/api/v1/products?q=anything');
+  expect(search.status).toBe(200);
+  const server = await eventually(() => {
+    const span = collector.spans.find((s) => s.service === serviceName && s.name === 'GET /api/v1/products');
+    expect(span).toBeDefined();
+    return span!;
+  }, 10_000, 100);
+  const trace = collector.spans.filter((span) => span.traceId === server.traceId);
+  expect(trace.map((span) => span.name)).toContain('router - /api/v1/products');
+  expect(trace.filter((span) => span.name.startsWith('pg.'))).toEqual([]);
+}, 60_000);

@@ -31,9 +31,46 @@ function attributeValueLengthLimit(env: NodeJS.ProcessEnv): number | undefined {
   return env.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT || env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ? undefined : DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT;
 }
 
+/** One instrumentation as the SDK takes it. */
+type Instrumentation = NonNullable<NonNullable<ConstructorParameters<typeof NodeSDK>[0]>['instrumentations']>[number];
+
+export interface NamedInstrumentation {
+  /** the name `OTEL_NODE_DISABLED_INSTRUMENTATIONS` uses, as in OpenTelemetry's auto-instrumentations for Node */
+  name: string;
+  /** constructing one patches its library at once, so a disabled one is never constructed */
+  start(): Instrumentation;
+}
+
+const INSTRUMENTATIONS: readonly NamedInstrumentation[] = [
+  { name: 'http', start: () => new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!) }) },
+  // A span per router layer names the route; one per middleware (each called "anonymous")
+  // was a fifth of all spans and told nothing (npm run bench:tracing).
+  { name: 'koa', start: () => new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }) },
+  // A pool checkout is not a query: its span only doubled the first query of each transaction.
+  { name: 'pg', start: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }) },
+  { name: 'ioredis', start: () => new IORedisInstrumentation({ requireParentSpan: true }) },
+  { name: 'undici', start: () => new UndiciInstrumentation() },
+];
+
+/**
+ * The instrumentations to load: all but those `OTEL_NODE_DISABLED_INSTRUMENTATIONS` names
+ * (comma-separated, e.g. `pg,ioredis`). Their wrappers cost CPU on every query and request
+ * whether or not the span is sampled, so turning one off is the way to trade its spans for
+ * CPU; sampling only saves the recording and the export (docs/operations.md). A name we do
+ * not load is reported, not ignored in silence.
+ */
+export function instrumentationsFor(env: NodeJS.ProcessEnv, warn: (message: string) => void = (message) => process.emitWarning(message)): readonly NamedInstrumentation[] {
+  const disabled = new Set((env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean));
+  const known = INSTRUMENTATIONS.map((instrumentation) => instrumentation.name);
+  for (const name of disabled) {
+    if (!known.includes(name)) warn(`OTEL_NODE_DISABLED_INSTRUMENTATIONS names "${name}", which is not one this application loads (${known.join(', ')})`);
+  }
+  return INSTRUMENTATIONS.filter((instrumentation) => !disabled.has(instrumentation.name));
+}
+
 /**
  * Starts the OpenTelemetry SDK with the maintained instrumentations for HTTP (server and
- * client), Koa, pg, ioredis and undici, exporting over OTLP/HTTP in batches. It must run
+ * client), Koa, pg, ioredis and undici (less those disabled, see instrumentationsFor), exporting over OTLP/HTTP in batches. It must run
  * before those libraries are loaded, so it is started by `--import` (see instrument.ts).
  * @example const tracing = startTracing({ serviceName: 'order-service', endpoint: 'http://jaeger:4318' })
  */
@@ -51,16 +88,7 @@ export function startTracing(settings: TracingSettings): { shutdown(): Promise<v
     // and sets up a log exporter that nothing here writes to.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!) }),
-      // A span per router layer names the route; one per middleware (each called "anonymous")
-      // was a fifth of all spans and told nothing (npm run bench:tracing).
-      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
-      // A pool checkout is not a query: its span only doubled the first query of each transaction.
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
-      new UndiciInstrumentation(),
-    ],
+    instrumentations: instrumentationsFor(process.env).map((instrumentation) => instrumentation.start()),
   });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
